@@ -1,0 +1,280 @@
+//! Depot's HTTP surface.
+//!
+//! * `/api/v1` (also `/v1`): the merchant API, Onflow-compatible ([`merchant`]);
+//! * `/ops/v1`: the operator API ([`ops`]);
+//! * `/healthz`, `/readyz`, `/openapi.json`, `/docs`.
+//!
+//! [`app`] builds the whole service; `depot serve` and the tests both call it.
+
+pub mod auth;
+pub mod envelope;
+pub mod error;
+pub mod idempotency;
+pub mod merchant;
+pub mod ops;
+pub mod rate_limit;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{middleware, Router};
+use depot_domain::SharedClock;
+use depot_store::Db;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::util::MapRequest;
+use tower::Layer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Settings the HTTP layer needs (see `depot serve --help` for each).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A fixed operator token (`DEPOT_OPS_TOKEN`), besides those issued by the CLI.
+    pub ops_token: Option<String>,
+    /// Requests per minute per API key; 0 switches limiting off.
+    pub rate_limit_per_minute: u32,
+    /// Largest JSON body accepted, in bytes.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            ops_token: None,
+            rate_limit_per_minute: 600,
+            body_limit_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub config: Arc<Config>,
+    pub limiter: Arc<rate_limit::Limiter>,
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: SharedClock, config: Config) -> AppState {
+        let limiter = Arc::new(rate_limit::Limiter::new(config.rate_limit_per_minute));
+        AppState {
+            db,
+            clock,
+            config: Arc::new(config),
+            limiter,
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Depot",
+        description = "Self-hostable fulfillment API. The merchant API is wire-compatible with \
+                       the Onflow Open API; every path is served under both /api/v1 and /v1.",
+        version = "1.0.3"
+    ),
+    modifiers(&SecuritySchemes)
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        openapi.info.license = None;
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("Authorization"))),
+        );
+        components.add_security_scheme(
+            "ops_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The merchant and operator routers, with their own layers, before the shared ones.
+fn routes(state: &AppState) -> Router<AppState> {
+    let (merchant, _) = merchant::router().split_for_parts();
+    let merchant = merchant
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotency_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::merchant_layer,
+        ));
+    let (ops, _) = ops::router().split_for_parts();
+    Router::new()
+        .nest("/api/v1", merchant.clone())
+        .nest("/v1", merchant)
+        .nest("/ops/v1", ops)
+}
+
+/// The OpenAPI 3.1 document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, merchant_doc) = merchant::router().split_for_parts();
+    let (_, ops_doc) = ops::router().split_for_parts();
+    let mut doc = ApiDoc::openapi();
+    doc.merge(prefixed(merchant_doc, "/api/v1"));
+    doc.merge(prefixed(ops_doc, "/ops/v1"));
+    doc
+}
+
+fn prefixed(mut doc: utoipa::openapi::OpenApi, prefix: &str) -> utoipa::openapi::OpenApi {
+    let paths = std::mem::take(&mut doc.paths.paths);
+    doc.paths.paths = paths
+        .into_iter()
+        .map(|(p, item)| (format!("{prefix}{p}"), item))
+        .collect();
+    doc
+}
+
+/// The whole service: routes, the envelope, request ids, logging, panics, trailing slashes.
+pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
+    let router = routes(&state)
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()));
+    let router = with_common_layers(router, &state).with_state(state);
+    tower::util::MapRequestLayer::new(trim_trailing_slash as fn(Request) -> Request).layer(router)
+}
+
+/// The layers every route shares: envelope for errors (including unknown routes, wrong
+/// methods, oversize bodies and panics), request ids and one log line per request.
+fn with_common_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    let request_id = HeaderName::from_static(envelope::REQUEST_ID_HEADER);
+    router
+        .fallback(envelope::not_found)
+        .method_not_allowed_fallback(envelope::method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(CatchPanicLayer::custom(envelope::panic_response))
+        .layer(middleware::from_fn(envelope::envelope_layer))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req
+                        .headers()
+                        .get(envelope::REQUEST_ID_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// `/api/v1/warehouses/` is `/api/v1/warehouses` (SPEC §1.9). The docs UI keeps its own
+/// trailing slash: it serves `/docs/` and redirects `/docs` there.
+fn trim_trailing_slash(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') && !path.starts_with("/docs") {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+        let new = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = new.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.db.ping().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limiter = state.limiter.clone();
+    let sweeper = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limiter.shrink();
+        }
+    });
+    let service = axum::ServiceExt::<Request>::into_make_service(app(state));
+    let result = axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    sweeper.abort();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        panic!("boom")
+    }
+
+    /// A panicking handler answers the envelope's 500 and the service keeps serving.
+    #[tokio::test]
+    async fn a_panic_answers_500_in_the_envelope() {
+        let db = Db::connect("sqlite::memory:", &Default::default())
+            .await
+            .unwrap();
+        let state = AppState::new(
+            db,
+            std::sync::Arc::new(depot_domain::clock::SystemClock),
+            Config::default(),
+        );
+        let router: Router<AppState> = Router::new()
+            .route("/boom", get(boom))
+            .route("/fine", get(|| async { "fine" }));
+        let app = with_common_layers(router, &state).with_state(state);
+
+        let res = app
+            .clone()
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let request_id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error_code"], "INTERNAL_SERVER_ERROR");
+        assert_eq!(body["log_id"], request_id.as_str());
+        assert_eq!(body["data"], serde_json::Value::Null);
+
+        let res = app
+            .oneshot(Request::get("/fine").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}

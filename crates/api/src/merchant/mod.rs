@@ -1,0 +1,17 @@
+//! The merchant API (`/api/v1` and `/v1`), wire-compatible with the Onflow Open API.
+//! Every handler takes [`crate::auth::Merchant`] and scopes its queries to that business.
+
+pub mod config;
+
+use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(config::warehouses))
+        .routes(routes!(config::brands))
+        .routes(routes!(config::provinces))
+        .routes(routes!(config::districts))
+        .routes(routes!(config::wards))
+}

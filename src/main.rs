@@ -1,0 +1,254 @@
+//! `depot`: the one binary. `depot serve` runs everything; the other commands administer the
+//! database from a shell.
+
+mod demo;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use depot_api::{AppState, Config};
+use depot_domain::clock::SystemClock;
+use depot_domain::Clock;
+use depot_store::{Db, PoolConfig};
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "depot",
+    version,
+    about = "Depot: a self-hostable fulfillment (3PL) API"
+)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// sqlite://PATH (created on first start) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "DEPOT_DATABASE_URL",
+        default_value = "sqlite://depot.db",
+        global = true
+    )]
+    database_url: String,
+    /// Largest PostgreSQL connection pool.
+    #[arg(
+        long,
+        env = "DEPOT_PG_MAX_CONNECTIONS",
+        default_value_t = 24,
+        global = true
+    )]
+    pg_max_connections: u32,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the merchant API, the operator API and the background workers.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage businesses (tenants).
+    #[command(subcommand)]
+    Business(BusinessCommand),
+    /// Manage merchant API keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+    /// Manage operator tokens.
+    #[command(subcommand, name = "ops-token")]
+    OpsToken(OpsTokenCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DEPOT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Also seed a demo business, key, warehouse and brand, and print a curl line to try.
+    #[arg(long, env = "DEPOT_DEMO")]
+    demo: bool,
+    /// A fixed operator token accepted by /ops/v1 (besides those made by `depot ops-token create`).
+    #[arg(long, env = "DEPOT_OPS_TOKEN", hide_env_values = true)]
+    ops_token: Option<String>,
+    /// Requests per minute per API key; 0 switches rate limiting off.
+    #[arg(long, env = "DEPOT_RATE_LIMIT_PER_MINUTE", default_value_t = 600)]
+    rate_limit_per_minute: u32,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "DEPOT_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
+    body_limit_bytes: usize,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "DEPOT_LOG_FORMAT", default_value = "text")]
+    log_format: String,
+}
+
+#[derive(Subcommand)]
+enum BusinessCommand {
+    /// Register a business; with --approve also approve it and issue an API key.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long)]
+        approve: bool,
+    },
+    /// Approve a pending business.
+    Approve { business_id: i64 },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Issue a new API key for a business.
+    Create {
+        #[arg(long)]
+        business: i64,
+    },
+    /// Revoke an API key by its key id.
+    Revoke { key_id: String },
+}
+
+#[derive(Subcommand)]
+enum OpsTokenCommand {
+    /// Issue a new operator token.
+    Create,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let log_json = matches!(&cli.command, Command::Serve(a) if a.log_format == "json");
+    init_logging(log_json);
+
+    let pools = PoolConfig {
+        postgres_max_connections: cli.db.pg_max_connections,
+        ..Default::default()
+    };
+    let db = Db::connect(&cli.db.database_url, &pools)
+        .await
+        .with_context(|| format!("connecting to {}", cli.db.database_url))?;
+    db.migrate().await.context("applying migrations")?;
+    let clock = SystemClock;
+
+    match cli.command {
+        Command::Serve(args) => serve(db.clone(), args).await?,
+        Command::Migrate => println!("migrations applied"),
+        Command::Business(BusinessCommand::Create {
+            name,
+            email,
+            approve,
+        }) => {
+            let email = if email.is_empty() {
+                format!("{}@unknown", slug(&name))
+            } else {
+                email
+            };
+            let business = db.create_business(&name, &email, clock.now()).await?;
+            println!("business_id: {}", business.business_id);
+            if approve {
+                db.approve_business(business.business_id, clock.now())
+                    .await?;
+                print_key(
+                    &db.create_api_key(business.business_id, clock.now())
+                        .await?
+                        .context("business vanished")?,
+                );
+            }
+        }
+        Command::Business(BusinessCommand::Approve { business_id }) => {
+            if db
+                .approve_business(business_id, clock.now())
+                .await?
+                .is_none()
+            {
+                bail!("no business {business_id}");
+            }
+            println!("business {business_id} approved");
+        }
+        Command::ApiKey(ApiKeyCommand::Create { business }) => {
+            match db.create_api_key(business, clock.now()).await? {
+                Some(key) => print_key(&key),
+                None => bail!("no business {business}"),
+            }
+        }
+        Command::ApiKey(ApiKeyCommand::Revoke { key_id }) => {
+            if !db.revoke_api_key(&key_id, clock.now()).await? {
+                bail!("no api key {key_id}");
+            }
+            println!("api key {key_id} revoked");
+        }
+        Command::OpsToken(OpsTokenCommand::Create) => {
+            println!("{}", db.create_ops_token(clock.now()).await?)
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    if args.demo {
+        demo::seed(&db, &format!("http://{addr}")).await?;
+    }
+    let config = Config {
+        ops_token: args.ops_token,
+        rate_limit_per_minute: args.rate_limit_per_minute,
+        body_limit_bytes: args.body_limit_bytes,
+    };
+    let state = AppState::new(db.clone(), Arc::new(SystemClock), config);
+    tracing::info!(%addr, backend = ?db.backend(), "depot listening");
+    depot_api::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("depot stopped");
+    Ok(())
+}
+
+fn print_key(key: &depot_store::tenants::NewApiKey) {
+    println!("key_id: {}", key.key_id);
+    println!("secret: {}", key.secret);
+    println!("api_key: {}", key.api_key);
+}
+
+fn slug(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before the process exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,249 @@
+//! `spawn_app` and the typed request helpers every test uses.
+#![allow(dead_code)] // Not every test module uses every helper.
+
+use depot_api::{AppState, Config};
+use depot_domain::clock::ManualClock;
+use depot_store::Db;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub const OPS_TOKEN: &str = "test-ops-token";
+/// A fixed "now" for the manual clock: 2027-01-15.
+pub const START_TIME: i64 = 1_800_000_000;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub clock: Arc<ManualClock>,
+    _database: TestDatabase,
+}
+
+/// A reply, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an error envelope with this status and code, and returns the body.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "status of {:#}", self.body);
+        assert_eq!(self.body["error"], true, "{:#}", self.body);
+        assert_eq!(self.body["error_code"], code, "{:#}", self.body);
+        assert_eq!(self.body["data"], Value::Null);
+        assert_eq!(self.body["version"], "1.0.3");
+        assert_eq!(
+            self.body["log_id"].as_str(),
+            self.header("x-request-id"),
+            "log_id is the request id"
+        );
+        &self.body
+    }
+
+    /// Asserts a success envelope with this status and returns `data`.
+    #[track_caller]
+    pub fn expect_ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "status of {:#}", self.body);
+        assert_eq!(self.body["error"], false, "{:#}", self.body);
+        assert_eq!(self.body["error_code"], Value::Null);
+        assert_eq!(self.body["messages"], "OK");
+        &self.body["data"]
+    }
+}
+
+/// A business with an approved key.
+#[derive(Debug, Clone)]
+pub struct TestMerchant {
+    pub business_id: i64,
+    pub key_id: String,
+    pub secret: String,
+    pub api_key: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Config {
+        ops_token: None,
+        rate_limit_per_minute: 0,
+        ..Config::default()
+    })
+    .await
+}
+
+pub async fn spawn_app_with(mut config: Config) -> TestApp {
+    config.ops_token = Some(OPS_TOKEN.to_string());
+    let database = TestDatabase::create().await;
+    let db = Db::connect(&database.url, &Default::default())
+        .await
+        .expect("connect");
+    db.migrate().await.expect("migrate");
+    let clock = ManualClock::new(START_TIME);
+    let state = AppState::new(db.clone(), clock.clone(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(depot_api::serve(listener, state, std::future::pending()));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        db,
+        clock,
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{}", self.base, path))
+    }
+
+    /// An operator call.
+    pub fn ops(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, &format!("/ops/v1{path}"))
+            .bearer_auth(OPS_TOKEN)
+    }
+
+    /// A merchant call under `/api/v1`.
+    pub fn api(&self, merchant: &TestMerchant, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, &format!("/api/v1{path}"))
+            .header("Authorization", &merchant.api_key)
+    }
+
+    /// Registers, approves and keys a new business.
+    pub async fn merchant(&self) -> TestMerchant {
+        let created = send(
+            self.ops(Method::POST, "/businesses")
+                .json(&serde_json::json!({
+                    "name": "Shop", "email": "shop@example.com"
+                })),
+        )
+        .await;
+        let id = created.expect_ok(201)["business_id"].as_i64().unwrap();
+        send(self.ops(Method::POST, &format!("/businesses/{id}/approve")))
+            .await
+            .expect_ok(200);
+        let key = send(self.ops(Method::POST, &format!("/businesses/{id}/api-keys"))).await;
+        let key = key.expect_ok(201);
+        TestMerchant {
+            business_id: id,
+            key_id: key["key_id"].as_str().unwrap().to_string(),
+            secret: key["secret"].as_str().unwrap().to_string(),
+            api_key: key["api_key"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// Adds a warehouse through the operator API.
+    pub async fn warehouse(&self, code: &str) {
+        send(self.ops(Method::POST, "/warehouses").json(&serde_json::json!({
+            "warehouse_code": code, "name": format!("Kho {code}"), "address": "1 Phố Huế, Hà Nội",
+            "province_code": "01", "district_code": "001", "ward_code": "00001"
+        })))
+        .await
+        .expect_ok(201);
+    }
+}
+
+pub async fn send(request: RequestBuilder) -> Reply {
+    let res = request.send().await.expect("request sent");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.bytes().await.expect("body read");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A database of the test's own: a temporary SQLite file, or a fresh PostgreSQL database
+/// when `DEPOT_TEST_DATABASE_URL` names a server. Dropped with the test.
+struct TestDatabase {
+    url: String,
+    pg_admin_url: Option<String>,
+    name: String,
+}
+
+impl TestDatabase {
+    async fn create() -> TestDatabase {
+        let name = format!("depot_test_{}", uuid::Uuid::new_v4().simple());
+        match std::env::var("DEPOT_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres"))
+        {
+            Some(admin) => {
+                use sqlx::Connection;
+                sqlx::any::install_default_drivers();
+                let mut conn = sqlx::AnyConnection::connect(&admin)
+                    .await
+                    .expect("postgres reachable");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                conn.close().await.ok();
+                let (server, _) = admin.rsplit_once('/').expect("url names a database");
+                TestDatabase {
+                    url: format!("{server}/{name}"),
+                    pg_admin_url: Some(admin),
+                    name,
+                }
+            }
+            None => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                TestDatabase {
+                    url: format!("sqlite://{}", path.display()),
+                    pg_admin_url: None,
+                    name,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.pg_admin_url {
+            None => {
+                let path = std::env::temp_dir().join(&self.name);
+                for suffix in [".db", ".db-wal", ".db-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Some(admin) => {
+                // Drop runs outside async: a short-lived runtime on its own thread does it.
+                let (admin, name) = (admin.clone(), self.name.clone());
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async {
+                        use sqlx::Connection;
+                        if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&mut conn)
+                            .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Black-box tests: each starts the real server on a random port over a fresh database and
+//! talks to it over HTTP. SQLite always; PostgreSQL when `DEPOT_TEST_DATABASE_URL` is set
+//! (e.g. `postgres://postgres@127.0.0.1:5432/postgres`), where each test gets its own database.
+
+mod helpers;
+
+mod foundation;
