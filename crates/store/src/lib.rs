@@ -10,6 +10,7 @@
 
 pub mod address;
 pub mod catalog;
+pub mod events;
 pub mod idempotency;
 pub mod tenants;
 
