@@ -6,6 +6,7 @@ use depot_domain::clock::ManualClock;
 use depot_store::Db;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
+use serde_json::Value as JsonValue;
 use std::sync::Arc;
 
 pub const OPS_TOKEN: &str = "test-ops-token";
@@ -245,5 +246,92 @@ impl Drop for TestDatabase {
                 .join();
             }
         }
+    }
+}
+
+impl TestApp {
+    /// Creates a product for the merchant and maps it to the warehouse (ACTIVE); returns its OASIN.
+    pub async fn product(&self, m: &TestMerchant, sku: &str, warehouse: &str) -> String {
+        let created = send(self.api(m, Method::POST, "/products/create").json(&serde_json::json!({
+            "sku": sku, "name": format!("Sản phẩm {sku}"), "weight": 0.5, "length": 10, "width": 10, "height": 5
+        })))
+        .await;
+        let oasin = created.expect_ok(201)["oasin"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        send(
+            self.api(m, Method::PUT, &format!("/products/{oasin}/assign"))
+                .json(&serde_json::json!({
+                    "warehouse_code": warehouse
+                })),
+        )
+        .await
+        .expect_ok(200);
+        oasin
+    }
+
+    /// Adds (or removes) sellable stock through an operator adjustment.
+    pub async fn adjust(
+        &self,
+        m: &TestMerchant,
+        warehouse: &str,
+        oasin: &str,
+        delta: i64,
+    ) -> Reply {
+        send(
+            self.ops(Method::POST, "/stock/adjustments")
+                .json(&serde_json::json!({
+                    "business_id": m.business_id, "warehouse_code": warehouse, "oasin": oasin,
+                    "stock_level": "A", "quantity_delta": delta, "reason": "test"
+                })),
+        )
+        .await
+    }
+
+    /// The merchant's balance of a product at level A in a warehouse: (on_hand, reserved, available).
+    pub async fn stock_of(
+        &self,
+        m: &TestMerchant,
+        warehouse: &str,
+        oasin: &str,
+    ) -> (i64, i64, i64) {
+        let reply = send(self.api(
+            m,
+            Method::GET,
+            &format!("/products/stock?warehouse_code={warehouse}&oasin={oasin}"),
+        ))
+        .await;
+        let rows = reply.expect_ok(200).as_array().unwrap().clone();
+        rows.iter()
+            .find(|r| r["stock_level"] == "A")
+            .map(|r| {
+                (
+                    r["on_hand"].as_i64().unwrap(),
+                    r["reserved"].as_i64().unwrap(),
+                    r["available"].as_i64().unwrap(),
+                )
+            })
+            .unwrap_or((0, 0, 0))
+    }
+
+    /// Fails the test if any balance is negative or differs from the sum of its ledger.
+    pub async fn assert_stock_consistent(&self) {
+        let problems = self.db.audit_stock().await.unwrap();
+        assert!(problems.is_empty(), "stock audit: {problems:#?}");
+    }
+
+    /// Events recorded for a business, oldest first: (event_code, payload in English).
+    pub async fn events(&self, business_id: i64) -> Vec<(String, JsonValue)> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT event_code, payload_en FROM events WHERE business_id = $1 ORDER BY id",
+        )
+        .bind(business_id)
+        .fetch_all(self.db.reader())
+        .await
+        .unwrap();
+        rows.into_iter()
+            .map(|(code, p)| (code, serde_json::from_str(&p).unwrap()))
+            .collect()
     }
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod idempotency;
 pub mod merchant;
 pub mod ops;
+pub mod paging;
 pub mod rate_limit;
 
 use axum::extract::{Request, State};

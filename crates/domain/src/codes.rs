@@ -33,6 +33,16 @@ impl CodeKind {
         }
     }
 
+    /// The id inside a code of this kind; None for anything that is not exactly such a code.
+    pub fn parse(self, code: &str) -> Option<i64> {
+        let digits = code.strip_prefix(self.prefix())?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n: i64 = digits.parse().ok()?;
+        (self.format(n) == code).then_some(n)
+    }
+
     /// The code for the n-th object of this kind. Past the documented width the number simply
     /// grows longer rather than wrapping, so a code is never reused.
     pub fn format(self, n: i64) -> String {
@@ -50,5 +60,14 @@ mod tests {
         assert_eq!(CodeKind::PurchaseOrder.format(42), "OAPO000000042");
         assert_eq!(CodeKind::Shipment.format(7), "OASC00000007");
         assert_eq!(CodeKind::ReturnShipment.format(3), "OARSC000000003");
+    }
+
+    #[test]
+    fn parse_accepts_only_exact_codes() {
+        assert_eq!(CodeKind::Product.parse("OASIN0000001"), Some(1));
+        assert_eq!(CodeKind::Product.parse("OASIN1"), None);
+        assert_eq!(CodeKind::Product.parse("OASIN00000x1"), None);
+        assert_eq!(CodeKind::Shipment.parse("OASIN0000001"), None);
+        assert_eq!(CodeKind::Shipment.parse("OASC123456789"), Some(123_456_789));
     }
 }

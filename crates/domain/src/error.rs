@@ -65,6 +65,7 @@ error_codes! {
     InvalidStatusTransition = 400, "Status transition not allowed", "Không được phép chuyển trạng thái này";
     IdempotencyKeyReused = 422, "Idempotency-Key was used with a different request", "Idempotency-Key đã được dùng cho một yêu cầu khác";
     PlatformNotSupported = 400, "Platform not supported", "Nền tảng không được hỗ trợ";
+    InsufficientStock = 400, "Not enough stock for this movement", "Không đủ tồn kho cho thao tác này";
     FileTooLarge = 413, "File too large", "Tệp quá lớn";
     PayloadTooLarge = 413, "Request body too large", "Dữ liệu yêu cầu quá lớn";
     FileNotFound = 404, "File not found", "Không tìm thấy tệp";

@@ -8,7 +8,9 @@ pub mod clock;
 pub mod codes;
 pub mod error;
 pub mod lang;
+pub mod money;
 pub mod status;
+pub mod stock;
 
 pub use clock::{Clock, SharedClock};
 pub use error::ErrorCode;

@@ -11,7 +11,11 @@
 pub mod address;
 pub mod catalog;
 pub mod events;
+pub mod hooks;
 pub mod idempotency;
+pub mod list;
+pub mod products;
+pub mod stock;
 pub mod tenants;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

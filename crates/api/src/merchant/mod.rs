@@ -2,6 +2,7 @@
 //! Every handler takes [`crate::auth::Merchant`] and scopes its queries to that business.
 
 pub mod config;
+pub mod products;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,4 +15,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(config::provinces))
         .routes(routes!(config::districts))
         .routes(routes!(config::wards))
+        .routes(routes!(products::create_product))
+        .routes(routes!(products::assign_product))
+        .routes(routes!(products::list_products))
+        .routes(routes!(products::product_detail))
+        .routes(routes!(products::deactivate_product))
+        .routes(routes!(products::stock))
 }

@@ -8,6 +8,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use depot_domain::ErrorCode;
 use depot_store::catalog::{Brand, NewWarehouse, Warehouse};
+use depot_store::stock::{AdjustError, Adjustment, StockRow};
 use depot_store::tenants::{Business, NewApiKey};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -25,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reset_api_key))
         .routes(routes!(create_warehouse))
         .routes(routes!(create_brand))
+        .routes(routes!(adjust_stock))
 }
 
 /// Checks text fields: required ones must be non-blank, all within `max` characters.
@@ -221,4 +223,64 @@ pub async fn create_brand(
     Ok(Created(
         state.db.create_brand(body.name.trim(), state.now()).await?,
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StockAdjustment {
+    pub business_id: i64,
+    pub warehouse_code: String,
+    pub oasin: String,
+    /// `A` (sellable), `D1`–`D3` (damaged grades) or `L`.
+    pub stock_level: String,
+    /// Positive adds stock, negative removes it; never below what is reserved.
+    pub quantity_delta: i64,
+    pub reason: String,
+}
+
+/// Correct a balance (movement `ADJUSTMENT`, reported with `is_abnormal: true`). Adding
+/// sellable stock wakes shipments waiting for it.
+#[utoipa::path(post, path = "/stock/adjustments", tag = "Operator", security(("ops_token" = [])),
+    request_body = StockAdjustment, responses((status = 200, body = Envelope<StockRow>)))]
+pub async fn adjust_stock(
+    _: Operator,
+    State(state): State<AppState>,
+    Json(body): Json<StockAdjustment>,
+) -> ApiResult<Data<StockRow>> {
+    check_text(&[
+        ("warehouse_code", Some(&body.warehouse_code), true, 50),
+        ("oasin", Some(&body.oasin), true, 50),
+        ("reason", Some(&body.reason), true, 255),
+    ])?;
+    if !depot_domain::stock::is_stock_level(&body.stock_level) {
+        return Err(ApiError::invalid_field(
+            "stock_level",
+            "must be one of A, D1, D2, D3, L",
+        ));
+    }
+    if body.quantity_delta == 0 {
+        return Err(ApiError::invalid_field("quantity_delta", "must not be 0"));
+    }
+    let adjustment = Adjustment {
+        business_id: body.business_id,
+        warehouse_code: body.warehouse_code.trim(),
+        oasin: body.oasin.trim(),
+        stock_level: &body.stock_level,
+        quantity_delta: body.quantity_delta,
+        reason: body.reason.trim(),
+    };
+    let result = state.db.adjust_stock(&adjustment, state.now()).await?;
+    match result {
+        Ok(row) => Ok(Data(row)),
+        Err(AdjustError::BusinessNotFound) => Err(ApiError::new(ErrorCode::BusinessNotFound)),
+        Err(AdjustError::WarehouseNotFound) => Err(ApiError::new(ErrorCode::WarehouseNotFound)),
+        Err(AdjustError::ProductNotFound) => Err(ApiError::new(ErrorCode::ProductNotFound)),
+        Err(AdjustError::NotMapped) => Err(ApiError::products(
+            ErrorCode::ProductsNotMappedInWarehouse,
+            vec![body.oasin],
+        )),
+        Err(AdjustError::Insufficient(b)) => Err(ApiError::new(ErrorCode::InsufficientStock)
+            .with_detail(json!({
+                "on_hand": b.on_hand, "reserved": b.reserved, "available": b.available(),
+            }))),
+    }
 }

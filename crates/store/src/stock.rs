@@ -1,0 +1,384 @@
+//! Stock balances and the ledger (SPEC §2.2). Every change goes through [`move_stock`]: one
+//! guarded UPDATE that cannot take any level below zero (even under concurrency — the
+//! database re-checks the guard on the locked row), one ledger row, one
+//! `product.update_stock` event, all in the caller's transaction.
+
+use crate::events::{record_event, PRODUCT_UPDATE_STOCK};
+use crate::list::{Filter, PageRequest};
+use crate::{Db, Result, Tx};
+use depot_domain::codes::CodeKind;
+use depot_domain::stock::Movement;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+
+/// Which balance moves, and the names the event needs.
+#[derive(Debug, Clone)]
+pub struct StockKey {
+    pub business_id: i64,
+    pub warehouse_id: i64,
+    pub warehouse_code: String,
+    pub product_id: i64,
+    pub sku: String,
+    pub stock_level: String,
+}
+
+/// One movement of a balance.
+#[derive(Debug, Clone)]
+pub struct StockMove<'a> {
+    pub movement: Movement,
+    pub on_hand_delta: i64,
+    pub reserved_delta: i64,
+    pub reference_code: &'a str,
+    pub reason: Option<&'a str>,
+    pub is_abnormal: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Balance {
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+impl Balance {
+    pub fn available(&self) -> i64 {
+        self.on_hand - self.reserved
+    }
+}
+
+/// Applies a movement, or returns None (and changes nothing) when it would take `on_hand`,
+/// `reserved` or `available` below zero.
+pub async fn move_stock(
+    tx: &mut Tx<'_>,
+    key: &StockKey,
+    m: &StockMove<'_>,
+    now: i64,
+) -> Result<Option<Balance>> {
+    if m.on_hand_delta > 0 {
+        // Only a movement that adds stock can meet a balance that does not exist yet.
+        sqlx::query(
+            "INSERT INTO stock_balances (business_id, warehouse_id, product_id, stock_level, \
+             on_hand, reserved, updated_time) VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(key.business_id)
+        .bind(key.warehouse_id)
+        .bind(key.product_id)
+        .bind(&key.stock_level)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let row = sqlx::query(
+        "UPDATE stock_balances SET on_hand = on_hand + $5, reserved = reserved + $6, updated_time = $7 \
+         WHERE business_id = $1 AND warehouse_id = $2 AND product_id = $3 AND stock_level = $4 \
+         AND on_hand + $5 >= 0 AND reserved + $6 >= 0 AND on_hand + $5 >= reserved + $6 \
+         RETURNING on_hand, reserved",
+    )
+    .bind(key.business_id)
+    .bind(key.warehouse_id)
+    .bind(key.product_id)
+    .bind(&key.stock_level)
+    .bind(m.on_hand_delta)
+    .bind(m.reserved_delta)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let balance = Balance {
+        on_hand: row.try_get("on_hand")?,
+        reserved: row.try_get("reserved")?,
+    };
+
+    let ledger_id: i64 = sqlx::query_scalar(
+        "INSERT INTO stock_ledger (business_id, warehouse_id, product_id, stock_level, movement_type, \
+         on_hand_delta, reserved_delta, reference_code, reason, is_abnormal, created_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(key.business_id)
+    .bind(key.warehouse_id)
+    .bind(key.product_id)
+    .bind(&key.stock_level)
+    .bind(m.movement.as_str())
+    .bind(m.on_hand_delta)
+    .bind(m.reserved_delta)
+    .bind(m.reference_code)
+    .bind(m.reason)
+    .bind(i64::from(m.is_abnormal))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+
+    // Reservations move `reserved`; everything else moves `on_hand`.
+    let quantity = if m.on_hand_delta != 0 {
+        m.on_hand_delta
+    } else {
+        m.reserved_delta
+    };
+    let payload = json!({
+        "user_id": null,
+        "transaction_id": ledger_id,
+        "transaction_type": m.movement.as_str(),
+        "transaction_created_time": now,
+        "reference_code": m.reference_code,
+        "oasin": CodeKind::Product.format(key.product_id),
+        "sku": key.sku,
+        "warehouse_code": key.warehouse_code,
+        "stock_level": key.stock_level,
+        "movement_quantity": quantity,
+        "remaining_stock": balance.on_hand,
+        "on_hand": balance.on_hand,
+        "reserved": balance.reserved,
+        "available": balance.available(),
+        "is_abnormal": m.is_abnormal,
+    });
+    record_event(tx, key.business_id, PRODUCT_UPDATE_STOCK, now, |_| {
+        payload.clone()
+    })
+    .await?;
+    Ok(Some(balance))
+}
+
+/// The current balance (zero when none exists yet).
+pub async fn balance(tx: &mut Tx<'_>, key: &StockKey) -> Result<Balance> {
+    let row = sqlx::query(
+        "SELECT on_hand, reserved FROM stock_balances \
+         WHERE business_id = $1 AND warehouse_id = $2 AND product_id = $3 AND stock_level = $4",
+    )
+    .bind(key.business_id)
+    .bind(key.warehouse_id)
+    .bind(key.product_id)
+    .bind(&key.stock_level)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match row {
+        Some(r) => Balance {
+            on_hand: r.try_get("on_hand")?,
+            reserved: r.try_get("reserved")?,
+        },
+        None => Balance {
+            on_hand: 0,
+            reserved: 0,
+        },
+    })
+}
+
+/// A row of Get Stock.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StockRow {
+    pub oasin: String,
+    pub sku: String,
+    pub warehouse_code: String,
+    pub stock_level: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub available: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StockFilter {
+    pub warehouse_code: Option<String>,
+    pub oasin: Option<String>,
+    pub sku: Option<String>,
+}
+
+impl Db {
+    /// Balances of a business, by product, warehouse and level.
+    pub async fn stock(
+        &self,
+        business_id: i64,
+        f: &StockFilter,
+        page: &PageRequest,
+    ) -> Result<(Vec<StockRow>, i64)> {
+        let mut filter = Filter::new();
+        filter.int("s.business_id = ?", business_id);
+        filter.opt_text("w.warehouse_code = ?", f.warehouse_code.as_deref());
+        filter.opt_text("p.sku = ?", f.sku.as_deref());
+        if let Some(oasin) = f.oasin.as_deref().filter(|o| !o.is_empty()) {
+            filter.int(
+                "s.product_id = ?",
+                CodeKind::Product.parse(oasin).unwrap_or(-1),
+            );
+        }
+        let from = "FROM stock_balances s JOIN products p ON p.id = s.product_id \
+                    JOIN warehouses w ON w.id = s.warehouse_id";
+        let total: i64 = filter
+            .bind_all(sqlx::query(&format!(
+                "SELECT COUNT(*) {from}{}",
+                filter.where_sql()
+            )))
+            .fetch_one(self.reader())
+            .await?
+            .try_get(0)?;
+        let sql = format!(
+            "SELECT s.product_id, p.sku, w.warehouse_code, s.stock_level, s.on_hand, s.reserved {from}{} \
+             ORDER BY s.product_id, w.warehouse_code, s.stock_level LIMIT {} OFFSET {}",
+            filter.where_sql(),
+            page.page_size,
+            (page.page - 1).max(0) * page.page_size
+        );
+        let rows = filter
+            .bind_all(sqlx::query(&sql))
+            .fetch_all(self.reader())
+            .await?;
+        let rows = rows
+            .iter()
+            .map(|r| {
+                let on_hand: i64 = r.try_get("on_hand")?;
+                let reserved: i64 = r.try_get("reserved")?;
+                Ok(StockRow {
+                    oasin: CodeKind::Product.format(r.try_get("product_id")?),
+                    sku: r.try_get("sku")?,
+                    warehouse_code: r.try_get("warehouse_code")?,
+                    stock_level: r.try_get("stock_level")?,
+                    on_hand,
+                    reserved,
+                    available: on_hand - reserved,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok((rows, total))
+    }
+
+    /// Checks that the ledger of every balance sums to it; returns the balances that do not.
+    /// Used by tests and available to operators as an audit.
+    pub async fn audit_stock(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT s.business_id, s.warehouse_id, s.product_id, s.stock_level, s.on_hand, s.reserved, \
+             CAST(COALESCE((SELECT SUM(l.on_hand_delta) FROM stock_ledger l WHERE l.business_id = s.business_id \
+               AND l.warehouse_id = s.warehouse_id AND l.product_id = s.product_id AND l.stock_level = s.stock_level), 0) AS BIGINT) AS ledger_on_hand, \
+             CAST(COALESCE((SELECT SUM(l.reserved_delta) FROM stock_ledger l WHERE l.business_id = s.business_id \
+               AND l.warehouse_id = s.warehouse_id AND l.product_id = s.product_id AND l.stock_level = s.stock_level), 0) AS BIGINT) AS ledger_reserved \
+             FROM stock_balances s",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let mut problems = Vec::new();
+        for r in rows {
+            let (on_hand, reserved): (i64, i64) = (r.try_get("on_hand")?, r.try_get("reserved")?);
+            let (l_on_hand, l_reserved): (i64, i64) =
+                (r.try_get("ledger_on_hand")?, r.try_get("ledger_reserved")?);
+            if on_hand != l_on_hand
+                || reserved != l_reserved
+                || on_hand < 0
+                || reserved < 0
+                || reserved > on_hand
+            {
+                problems.push(format!(
+                    "business {} warehouse {} product {} level {}: balance {on_hand}/{reserved}, ledger {l_on_hand}/{l_reserved}",
+                    r.try_get::<i64, _>("business_id")?,
+                    r.try_get::<i64, _>("warehouse_id")?,
+                    r.try_get::<i64, _>("product_id")?,
+                    r.try_get::<String, _>("stock_level")?,
+                ));
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// An operator's correction, as requested.
+#[derive(Debug, Clone, Copy)]
+pub struct Adjustment<'a> {
+    pub business_id: i64,
+    pub warehouse_code: &'a str,
+    pub oasin: &'a str,
+    pub stock_level: &'a str,
+    pub quantity_delta: i64,
+    pub reason: &'a str,
+}
+
+/// What an operator's adjustment can run into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdjustError {
+    BusinessNotFound,
+    WarehouseNotFound,
+    ProductNotFound,
+    NotMapped,
+    Insufficient(Balance),
+}
+
+impl Db {
+    /// An operator's correction of a balance (movement `ADJUSTMENT`, always abnormal).
+    pub async fn adjust_stock(
+        &self,
+        a: &Adjustment<'_>,
+        now: i64,
+    ) -> Result<Result<StockRow, AdjustError>> {
+        let Adjustment {
+            business_id,
+            warehouse_code,
+            oasin,
+            stock_level,
+            quantity_delta,
+            reason,
+        } = *a;
+        let mut tx = self.begin().await?;
+        if sqlx::query("SELECT id FROM businesses WHERE id = $1")
+            .bind(business_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none()
+        {
+            return Ok(Err(AdjustError::BusinessNotFound));
+        }
+        let warehouse_id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
+                .bind(warehouse_code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(warehouse_id) = warehouse_id else {
+            return Ok(Err(AdjustError::WarehouseNotFound));
+        };
+        let Some(product_id) = CodeKind::Product.parse(oasin) else {
+            return Ok(Err(AdjustError::ProductNotFound));
+        };
+        let row = sqlx::query(
+            "SELECT p.sku, (SELECT COUNT(*) FROM product_warehouses pw WHERE pw.product_id = p.id AND pw.warehouse_id = $3) AS mapped \
+             FROM products p WHERE p.id = $1 AND p.business_id = $2",
+        )
+        .bind(product_id)
+        .bind(business_id)
+        .bind(warehouse_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Err(AdjustError::ProductNotFound));
+        };
+        if row.try_get::<i64, _>("mapped")? == 0 {
+            return Ok(Err(AdjustError::NotMapped));
+        }
+        let key = StockKey {
+            business_id,
+            warehouse_id,
+            warehouse_code: warehouse_code.to_string(),
+            product_id,
+            sku: row.try_get("sku")?,
+            stock_level: stock_level.to_string(),
+        };
+        let m = StockMove {
+            movement: Movement::Adjustment,
+            on_hand_delta: quantity_delta,
+            reserved_delta: 0,
+            reference_code: reason,
+            reason: Some(reason),
+            is_abnormal: true,
+        };
+        let Some(balance) = move_stock(&mut tx, &key, &m, now).await? else {
+            let current = self::balance(&mut tx, &key).await?;
+            return Ok(Err(AdjustError::Insufficient(current)));
+        };
+        if quantity_delta > 0 && stock_level == depot_domain::stock::SELLABLE {
+            crate::hooks::stock_arrived(&mut tx, &key, now).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(StockRow {
+            oasin: oasin.to_string(),
+            sku: key.sku,
+            warehouse_code: key.warehouse_code,
+            stock_level: key.stock_level,
+            on_hand: balance.on_hand,
+            reserved: balance.reserved,
+            available: balance.available(),
+        }))
+    }
+}
