@@ -335,3 +335,108 @@ impl TestApp {
             .collect()
     }
 }
+
+impl TestApp {
+    /// Creates a B2C shipment; returns the reply.
+    pub async fn create_shipment(
+        &self,
+        m: &TestMerchant,
+        reference: &str,
+        warehouse: &str,
+        items: &[(&str, i64)],
+    ) -> Reply {
+        let items: Vec<JsonValue> = items
+            .iter()
+            .map(|(o, q)| serde_json::json!({"oasin": o, "product_quantity": q}))
+            .collect();
+        send(
+            self.api(m, Method::POST, "/shipments/b2c/create")
+                .json(&serde_json::json!({
+                    "warehouse_code": warehouse, "platform": "shopee",
+                    "merchant_tracking_code_reference": reference, "items": items
+                })),
+        )
+        .await
+    }
+
+    /// Creates a shipment that must succeed; returns its tracking code.
+    pub async fn shipment(
+        &self,
+        m: &TestMerchant,
+        reference: &str,
+        warehouse: &str,
+        items: &[(&str, i64)],
+    ) -> String {
+        let reply = self.create_shipment(m, reference, warehouse, items).await;
+        reply.expect_ok(200)["tracking_code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// An operator status change.
+    pub async fn set_status(&self, code: &str, status: &str) -> Reply {
+        send(
+            self.ops(Method::POST, &format!("/shipments/{code}/status"))
+                .json(&serde_json::json!({ "status": status })),
+        )
+        .await
+    }
+
+    /// Walks a shipment forward through the given statuses, each of which must be accepted.
+    pub async fn walk(&self, code: &str, statuses: &[&str]) {
+        for s in statuses {
+            self.set_status(code, s).await.expect_ok(200);
+        }
+    }
+
+    pub async fn cancel(&self, m: &TestMerchant, code: &str, body: Option<JsonValue>) -> Reply {
+        let req = self.api(m, Method::PUT, &format!("/shipments/b2c/{code}/cancel"));
+        send(match body {
+            Some(b) => req.json(&b),
+            None => req,
+        })
+        .await
+    }
+
+    pub async fn detail(&self, m: &TestMerchant, code: &str) -> JsonValue {
+        send(self.api(m, Method::GET, &format!("/shipments/{code}/detail")))
+            .await
+            .expect_ok(200)
+            .clone()
+    }
+
+    /// The strongest stock invariant: besides the ledger audit, every reserved unit belongs to
+    /// a shipment that holds a reservation (NEW or ALLOCATED), and nothing else is reserved.
+    pub async fn assert_reservations_match_shipments(&self) {
+        self.assert_stock_consistent().await;
+        let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT b.business_id, b.warehouse_id, b.product_id, b.reserved, \
+             CAST(COALESCE((SELECT SUM(l.product_quantity - l.cancelled_quantity) FROM shipment_lines l \
+               JOIN shipments s ON s.id = l.shipment_id WHERE s.business_id = b.business_id \
+               AND s.warehouse_id = b.warehouse_id AND l.product_id = b.product_id AND s.status IN (100, 200)), 0) AS BIGINT) \
+             FROM stock_balances b WHERE b.stock_level = 'A'",
+        )
+        .fetch_all(self.db.reader())
+        .await
+        .unwrap();
+        for (business, warehouse, product, reserved, held) in rows {
+            assert_eq!(reserved, held, "business {business} warehouse {warehouse} product {product}: reserved vs held by shipments");
+        }
+        // Every shipment's times agree with its status.
+        let bad: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, status FROM shipments WHERE \
+             (status IN (490, 500) AND cancelled_time IS NULL) OR (status NOT IN (490, 500) AND cancelled_time IS NOT NULL) \
+             OR (status >= 210 AND status < 490 AND picked_time IS NULL) \
+             OR (status >= 300 AND status < 490 AND handover_time IS NULL) \
+             OR (status IN (490, 500) AND superseded_by_id IS NULL AND EXISTS (SELECT 1 FROM shipment_lines l WHERE l.shipment_id = shipments.id AND l.cancelled_quantity <> l.product_quantity))",
+        )
+        .fetch_all(self.db.reader())
+        .await
+        .unwrap();
+        assert!(
+            bad.is_empty(),
+            "shipments whose times or lines disagree with their status: {bad:?}"
+        );
+    }
+}

@@ -6,3 +6,4 @@ mod helpers;
 
 mod catalog;
 mod foundation;
+mod shipments;

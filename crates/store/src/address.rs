@@ -148,3 +148,24 @@ impl Db {
             .collect()
     }
 }
+
+impl Db {
+    /// True when the ward lies in the district and the district in the province.
+    pub async fn address_consistent(
+        &self,
+        province: &str,
+        district: &str,
+        ward: &str,
+    ) -> Result<bool> {
+        let found = sqlx::query(
+            "SELECT 1 FROM wards w JOIN districts d ON d.code = w.district_code \
+             WHERE w.code = $1 AND d.code = $2 AND d.province_code = $3",
+        )
+        .bind(ward)
+        .bind(district)
+        .bind(province)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(found.is_some())
+    }
+}

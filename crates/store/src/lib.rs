@@ -11,10 +11,10 @@
 pub mod address;
 pub mod catalog;
 pub mod events;
-pub mod hooks;
 pub mod idempotency;
 pub mod list;
 pub mod products;
+pub mod shipments;
 pub mod stock;
 pub mod tenants;
 
@@ -54,6 +54,9 @@ pub enum StoreError {
     BadUrl(String),
     #[error("address data: {0}")]
     AddressData(String),
+    /// A state the guards should make impossible; the transaction is rolled back.
+    #[error("invariant broken: {0}")]
+    Invariant(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

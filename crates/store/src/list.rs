@@ -54,6 +54,15 @@ impl Filter {
         self
     }
 
+    /// `a AND b …` (`TRUE` when there is no clause), for callers that write their own WHERE.
+    pub fn conditions(&self) -> String {
+        if self.clauses.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            self.clauses.join(" AND ")
+        }
+    }
+
     /// `WHERE a AND b …` (or nothing).
     pub fn where_sql(&self) -> String {
         if self.clauses.is_empty() {

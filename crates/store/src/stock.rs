@@ -5,9 +5,11 @@
 
 use crate::events::{record_event, PRODUCT_UPDATE_STOCK};
 use crate::list::{Filter, PageRequest};
-use crate::{Db, Result, Tx};
+use crate::shipments::{allocate_waiting, lock_waiting};
+use crate::{Backend, Db, Result, Tx};
 use depot_domain::codes::CodeKind;
 use depot_domain::stock::Movement;
+use depot_domain::stock::SELLABLE;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -136,6 +138,37 @@ pub async fn move_stock(
     })
     .await?;
     Ok(Some(balance))
+}
+
+/// [`move_stock`] for a movement that may add sellable stock: shipments waiting for the
+/// product in that warehouse are then reserved, oldest first. Use it for every inbound
+/// movement (putaway, restocks, positive adjustments).
+pub async fn move_stock_and_wake(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    key: &StockKey,
+    m: &StockMove<'_>,
+    now: i64,
+) -> Result<Option<Balance>> {
+    let adds_sellable = m.on_hand_delta > m.reserved_delta && key.stock_level == SELLABLE;
+    // Lock the waiting shipments before the balance: shipments, then balances, everywhere.
+    let waiting = if adds_sellable {
+        lock_waiting(
+            tx,
+            backend,
+            key.business_id,
+            key.warehouse_id,
+            &[key.product_id],
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let balance = move_stock(tx, key, m, now).await?;
+    if balance.is_some() {
+        allocate_waiting(tx, backend, &waiting, now).await?;
+    }
+    Ok(balance)
 }
 
 /// The current balance (zero when none exists yet).
@@ -363,13 +396,11 @@ impl Db {
             reason: Some(reason),
             is_abnormal: true,
         };
-        let Some(balance) = move_stock(&mut tx, &key, &m, now).await? else {
+        let Some(balance) = move_stock_and_wake(&mut tx, self.backend(), &key, &m, now).await?
+        else {
             let current = self::balance(&mut tx, &key).await?;
             return Ok(Err(AdjustError::Insufficient(current)));
         };
-        if quantity_delta > 0 && stock_level == depot_domain::stock::SELLABLE {
-            crate::hooks::stock_arrived(&mut tx, &key, now).await?;
-        }
         tx.commit().await?;
         Ok(Ok(StockRow {
             oasin: oasin.to_string(),

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod products;
+pub mod shipments;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,4 +22,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(products::product_detail))
         .routes(routes!(products::deactivate_product))
         .routes(routes!(products::stock))
+        .routes(routes!(shipments::create_shipment))
+        .routes(routes!(shipments::list_shipments))
+        .routes(routes!(shipments::shipment_detail))
+        .routes(routes!(shipments::b2c_shipment_detail))
+        .routes(routes!(shipments::cancel_shipment))
+        .routes(routes!(shipments::bulk_cancel))
 }

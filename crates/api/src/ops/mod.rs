@@ -2,12 +2,14 @@
 //! [`Operator`], so none runs without a valid operator token.
 
 use crate::auth::Operator;
-use crate::envelope::{Created, Data, Envelope, Json};
+use crate::envelope::{Created, Data, Envelope, Json, ReplyContext};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::extract::{Path, State};
+use depot_domain::status::ShipmentStatus;
 use depot_domain::ErrorCode;
 use depot_store::catalog::{Brand, NewWarehouse, Warehouse};
+use depot_store::shipments::TransitionError;
 use depot_store::stock::{AdjustError, Adjustment, StockRow};
 use depot_store::tenants::{Business, NewApiKey};
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_warehouse))
         .routes(routes!(create_brand))
         .routes(routes!(adjust_stock))
+        .routes(routes!(shipment_status))
 }
 
 /// Checks text fields: required ones must be non-blank, all within `max` characters.
@@ -282,5 +285,59 @@ pub async fn adjust_stock(
             .with_detail(json!({
                 "on_hand": b.on_hand, "reserved": b.reserved, "available": b.available(),
             }))),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ShipmentStatusChange {
+    /// A status name of SPEC §2.1, e.g. `PICKED`.
+    pub status: String,
+    pub courier_tracking_code: Option<String>,
+    pub courier_name: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Move a shipment along the flow (NEW → ALLOCATED → PICKED → PACKED → WAITING_HANDOVER →
+/// HANDOVER → IN_TRANSIT …), with its stock effect: PICKED takes the goods off the shelf,
+/// RETURNED_TO_SENDER puts them back.
+#[utoipa::path(post, path = "/shipments/{tracking_code}/status", tag = "Operator", security(("ops_token" = [])),
+    request_body = ShipmentStatusChange, responses((status = 200, body = Envelope<crate::merchant::shipments::ShipmentView>)))]
+pub async fn shipment_status(
+    _: Operator,
+    ctx: ReplyContext,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Json(body): Json<ShipmentStatusChange>,
+) -> ApiResult<Data<serde_json::Value>> {
+    check_text(&[
+        (
+            "courier_tracking_code",
+            body.courier_tracking_code.as_deref(),
+            false,
+            100,
+        ),
+        ("courier_name", body.courier_name.as_deref(), false, 100),
+        ("note", body.note.as_deref(), false, 1000),
+    ])?;
+    let to = ShipmentStatus::from_name(body.status.trim())
+        .ok_or_else(|| ApiError::invalid_field("status", "is not a shipment status name"))?;
+    let courier = (
+        body.courier_tracking_code.as_deref(),
+        body.courier_name.as_deref(),
+    );
+    match state
+        .db
+        .transition_shipment(&code, to, courier, body.note.as_deref(), state.now())
+        .await?
+    {
+        Ok(s) => Ok(Data(s.view(ctx.lang))),
+        Err(TransitionError::NotFound) => Err(ApiError::new(ErrorCode::ShipmentNotFound)),
+        Err(TransitionError::NotAllowed(current)) => Err(ApiError::new(
+            ErrorCode::InvalidStatusTransition,
+        )
+        .with_detail(
+            json!({ "status_info": current.info(ctx.lang, None), "requested": to.name() }),
+        )),
+        Err(TransitionError::InsufficientStock) => Err(ApiError::new(ErrorCode::InsufficientStock)),
     }
 }

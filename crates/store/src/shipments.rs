@@ -1,0 +1,1126 @@
+//! B2C shipments (SPEC §2.1, §2.2, §3.4): creation with atomic reservation, operator
+//! transitions, and the cancellation engine shared by every dialect.
+//!
+//! Every write runs in one transaction that takes its locks in one order — the shipment rows
+//! first (ascending id), then stock balances (ascending product id) — so concurrent cancels,
+//! transitions, creates and stock arrivals on PostgreSQL cannot deadlock; SQLite's single
+//! writer serialises them anyway.
+
+use crate::events::{record_event, SHIPMENT_UPDATE_STATUS};
+use crate::list::{Cursor, Filter, PageOf, PageRequest};
+use crate::products::{resolve_line_products, LineProductsError};
+use crate::stock::{move_stock, StockKey, StockMove};
+use crate::{is_unique_violation, Backend, Db, Result, Tx};
+use depot_domain::cancel::{
+    self, CancelGuard, CancelReason, Decision, LineCancel, LineState, Refusal, StockEffect,
+};
+use depot_domain::codes::CodeKind;
+use depot_domain::money;
+use depot_domain::status::ShipmentStatus;
+use depot_domain::stock::{Movement, SELLABLE};
+use depot_domain::Lang;
+use serde_json::{json, Value};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::{BTreeMap, HashMap};
+
+/// A validated create request.
+#[derive(Debug, Clone, Default)]
+pub struct NewShipment {
+    pub warehouse_code: String,
+    pub platform: String,
+    pub merchant_tracking_code_reference: String,
+    pub courier_tracking_code: Option<String>,
+    pub courier_name: Option<String>,
+    pub shipping_label_url: Option<String>,
+    /// (OASIN, quantity), each OASIN once.
+    pub items: Vec<(String, i64)>,
+    pub receiver: Option<Value>,
+    pub cod_amount_minor: Option<i64>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateShipmentError {
+    WarehouseNotFound,
+    Products(LineProductsError),
+    DuplicateReference,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShipmentLine {
+    pub line_id: i64,
+    pub product_id: i64,
+    pub sku: String,
+    pub product_quantity: i64,
+    pub cancelled_quantity: i64,
+}
+
+impl ShipmentLine {
+    pub fn oasin(&self) -> String {
+        CodeKind::Product.format(self.product_id)
+    }
+    /// Units still to ship on this line.
+    pub fn open_quantity(&self) -> i64 {
+        self.product_quantity - self.cancelled_quantity
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub status: ShipmentStatus,
+    pub actor: String,
+    pub note: Option<String>,
+    pub created_time: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Shipment {
+    pub id: i64,
+    pub business_id: i64,
+    pub warehouse_id: i64,
+    pub warehouse_code: String,
+    pub merchant_tracking_code_reference: String,
+    pub courier_tracking_code: Option<String>,
+    pub courier_name: Option<String>,
+    pub shipping_label_url: Option<String>,
+    pub platform: String,
+    pub status: ShipmentStatus,
+    pub status_time: i64,
+    pub receiver: Option<Value>,
+    pub cod_amount_minor: Option<i64>,
+    pub note: Option<String>,
+    pub allocated_time: Option<i64>,
+    pub picked_time: Option<i64>,
+    pub packed_time: Option<i64>,
+    pub handover_time: Option<i64>,
+    pub delivered_time: Option<i64>,
+    pub cancelled_time: Option<i64>,
+    pub cancel_reason_code: Option<String>,
+    pub cancel_reason_note: Option<String>,
+    pub supersedes_id: Option<i64>,
+    pub superseded_by_id: Option<i64>,
+    pub created_time: i64,
+    pub updated_time: i64,
+    pub lines: Vec<ShipmentLine>,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl Shipment {
+    pub fn tracking_code(&self) -> String {
+        CodeKind::Shipment.format(self.id)
+    }
+
+    /// The detail of SPEC §3.4, as the API answers it and webhooks carry it.
+    pub fn view(&self, lang: Lang) -> Value {
+        let code = |id: Option<i64>| id.map(|i| CodeKind::Shipment.format(i));
+        json!({
+            "status_info": self.status.info(lang, Some(self.status_time)),
+            "created_time": self.created_time,
+            "updated_time": self.updated_time,
+            "warehouse_code": self.warehouse_code,
+            "tracking_code": self.tracking_code(),
+            "package_id": self.id,
+            "merchant_tracking_code_reference": self.merchant_tracking_code_reference,
+            "courier_tracking_code": self.courier_tracking_code,
+            "courier_name": self.courier_name,
+            "shipping_label_url": self.shipping_label_url,
+            "platform": self.platform,
+            "allocated_time": self.allocated_time,
+            "picked_time": self.picked_time,
+            "packed_time": self.packed_time,
+            "handover_time": self.handover_time,
+            "delivered_time": self.delivered_time,
+            "cancelled_time": self.cancelled_time,
+            "cancel_reason": self.cancel_reason_code.as_ref().map(|c| json!({
+                "code": c, "note": self.cancel_reason_note,
+            })),
+            "items": self.lines.iter().map(|l| json!({
+                "line_id": l.line_id,
+                "oasin": l.oasin(),
+                "sku": l.sku,
+                "product_quantity": l.product_quantity,
+                "cancelled_quantity": l.cancelled_quantity,
+            })).collect::<Vec<_>>(),
+            "receiver": self.receiver,
+            "cod_amount": self.cod_amount_minor.map(money::format_minor),
+            "note": self.note,
+            "supersedes": code(self.supersedes_id),
+            "superseded_by": code(self.superseded_by_id),
+            "history": self.history.iter().map(|h| json!({
+                "status_info": h.status.info(lang, Some(h.created_time)),
+                "actor": h.actor,
+                "note": h.note,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Filters of Get B2C Shipment List.
+#[derive(Debug, Clone, Default)]
+pub struct ShipmentFilter {
+    pub status: Option<i64>,
+    pub warehouse_code: Option<String>,
+    pub platform: Option<String>,
+    pub tracking_code: Option<String>,
+    pub merchant_tracking_code_reference: Option<String>,
+    pub courier_tracking_code: Option<String>,
+    pub created_time_from: Option<i64>,
+    pub created_time_to: Option<i64>,
+    pub updated_time_from: Option<i64>,
+    pub updated_time_to: Option<i64>,
+}
+
+/// A cancel, as every dialect expresses it.
+#[derive(Debug, Clone)]
+pub struct CancelCommand {
+    pub guard: CancelGuard,
+    pub reason: CancelReason,
+    pub reason_note: Option<String>,
+    /// Empty: cancel everything.
+    pub lines: Vec<LineCancel>,
+    /// Who asked, for the history (`merchant`, `shipper`, `ithink`, `trendyol`).
+    pub actor: String,
+}
+
+/// The result of a cancel, or of repeating one.
+#[derive(Debug, Clone)]
+pub struct CancelOutcome {
+    pub shipment_id: i64,
+    pub merchant_tracking_code_reference: String,
+    pub status: ShipmentStatus,
+    pub cancelled_time: i64,
+    pub successor_id: Option<i64>,
+    /// (line id, OASIN, SKU, quantity cancelled).
+    pub cancelled_items: Vec<(i64, String, String, i64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelError {
+    NotFound,
+    Refused(Refusal),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionError {
+    NotFound,
+    NotAllowed(ShipmentStatus),
+    InsufficientStock,
+}
+
+const SHIPMENT_COLUMNS: &str = "s.*, w.warehouse_code";
+
+fn shipment_from_row(r: &AnyRow) -> Result<Shipment, sqlx::Error> {
+    let status: i64 = r.try_get("status")?;
+    let receiver: Option<String> = r.try_get("receiver")?;
+    Ok(Shipment {
+        id: r.try_get("id")?,
+        business_id: r.try_get("business_id")?,
+        warehouse_id: r.try_get("warehouse_id")?,
+        warehouse_code: r.try_get("warehouse_code")?,
+        merchant_tracking_code_reference: r.try_get("merchant_tracking_code_reference")?,
+        courier_tracking_code: r.try_get("courier_tracking_code")?,
+        courier_name: r.try_get("courier_name")?,
+        shipping_label_url: r.try_get("shipping_label_url")?,
+        platform: r.try_get("platform")?,
+        status: ShipmentStatus::from_value(status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("status {status}").into()))?,
+        status_time: r.try_get("status_time")?,
+        receiver: receiver.and_then(|r| serde_json::from_str(&r).ok()),
+        cod_amount_minor: r.try_get("cod_amount_minor")?,
+        note: r.try_get("note")?,
+        allocated_time: r.try_get("allocated_time")?,
+        picked_time: r.try_get("picked_time")?,
+        packed_time: r.try_get("packed_time")?,
+        handover_time: r.try_get("handover_time")?,
+        delivered_time: r.try_get("delivered_time")?,
+        cancelled_time: r.try_get("cancelled_time")?,
+        cancel_reason_code: r.try_get("cancel_reason_code")?,
+        cancel_reason_note: r.try_get("cancel_reason_note")?,
+        supersedes_id: r.try_get("supersedes_id")?,
+        superseded_by_id: r.try_get("superseded_by_id")?,
+        created_time: r.try_get("created_time")?,
+        updated_time: r.try_get("updated_time")?,
+        lines: Vec::new(),
+        history: Vec::new(),
+    })
+}
+
+/// Loads shipments by a WHERE clause on `s`, with lines and history, on one connection (a
+/// pooled reader or the transaction's).
+async fn load_shipments(
+    conn: &mut AnyConnection,
+    clause: &str,
+    binds: &Filter,
+) -> Result<Vec<Shipment>> {
+    let sql = format!(
+        "SELECT {SHIPMENT_COLUMNS} FROM shipments s JOIN warehouses w ON w.id = s.warehouse_id WHERE {clause}"
+    );
+    let rows = binds
+        .bind_all(sqlx::query(&sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut shipments = rows
+        .iter()
+        .map(shipment_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    attach_lines_and_history(conn, &mut shipments).await?;
+    Ok(shipments)
+}
+
+async fn attach_lines_and_history(
+    conn: &mut AnyConnection,
+    shipments: &mut [Shipment],
+) -> Result<()> {
+    if shipments.is_empty() {
+        return Ok(());
+    }
+    // Ids are integers from our own rows, so inlining them is safe.
+    let ids = shipments
+        .iter()
+        .map(|s| s.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut lines: HashMap<i64, Vec<ShipmentLine>> = HashMap::new();
+    for r in sqlx::query(&format!(
+        "SELECT * FROM shipment_lines WHERE shipment_id IN ({ids}) ORDER BY shipment_id, position"
+    ))
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        lines
+            .entry(r.try_get("shipment_id")?)
+            .or_default()
+            .push(ShipmentLine {
+                line_id: r.try_get("id")?,
+                product_id: r.try_get("product_id")?,
+                sku: r.try_get("sku")?,
+                product_quantity: r.try_get("product_quantity")?,
+                cancelled_quantity: r.try_get("cancelled_quantity")?,
+            });
+    }
+    let mut history: HashMap<i64, Vec<HistoryEntry>> = HashMap::new();
+    for r in sqlx::query(&format!(
+        "SELECT * FROM shipment_history WHERE shipment_id IN ({ids}) ORDER BY shipment_id, id"
+    ))
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let status: i64 = r.try_get("status")?;
+        history
+            .entry(r.try_get("shipment_id")?)
+            .or_default()
+            .push(HistoryEntry {
+                status: ShipmentStatus::from_value(status).unwrap_or(ShipmentStatus::New),
+                actor: r.try_get("actor")?,
+                note: r.try_get("note")?,
+                created_time: r.try_get("created_time")?,
+            });
+    }
+    for s in shipments {
+        s.lines = lines.remove(&s.id).unwrap_or_default();
+        s.history = history.remove(&s.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// One shipment by id, with lines and history.
+async fn load_one(conn: &mut AnyConnection, id: i64) -> Result<Option<Shipment>> {
+    let mut f = Filter::new();
+    f.int("s.id = ?", id);
+    Ok(load_shipments(conn, &f.conditions(), &f).await?.pop())
+}
+
+/// Locks and loads one shipment inside a write transaction.
+async fn lock_shipment(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    binds: &Filter,
+) -> Result<Option<Shipment>> {
+    let sql = format!(
+        "SELECT id FROM shipments s WHERE {}{}",
+        binds.conditions(),
+        backend.for_update()
+    );
+    let id: Option<i64> = binds
+        .bind_all(sqlx::query(&sql))
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    let Some(id) = id else { return Ok(None) };
+    load_one(tx, id).await
+}
+
+/// Appends a history entry and the `shipment.update_status` event for a shipment whose row
+/// already shows its new status.
+async fn record_change(
+    tx: &mut Tx<'_>,
+    shipment_id: i64,
+    previous: Option<(ShipmentStatus, i64)>,
+    actor: &str,
+    note: Option<&str>,
+    now: i64,
+) -> Result<Shipment> {
+    let status: i64 = sqlx::query_scalar("SELECT status FROM shipments WHERE id = $1")
+        .bind(shipment_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO shipment_history (shipment_id, status, actor, note, created_time) VALUES ($1, $2, $3, $4, $5)")
+        .bind(shipment_id)
+        .bind(status)
+        .bind(actor)
+        .bind(note)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    let shipment = load_one(tx, shipment_id).await?.expect("shipment exists");
+    let business_id = shipment.business_id;
+    record_event(tx, business_id, SHIPMENT_UPDATE_STATUS, now, |lang| {
+        let mut body = shipment.view(lang);
+        body["previous_status_info"] = match previous {
+            Some((s, t)) => serde_json::to_value(s.info(lang, Some(t))).unwrap_or(Value::Null),
+            None => Value::Null,
+        };
+        body
+    })
+    .await?;
+    Ok(shipment)
+}
+
+/// Reserves every line from sellable stock, or nothing. Balances are locked in product order,
+/// checked, then moved, so the moves cannot fail half-way.
+async fn try_reserve(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    shipment: &Shipment,
+    reference: &str,
+    now: i64,
+) -> Result<bool> {
+    let mut wanted: BTreeMap<i64, (String, i64)> = BTreeMap::new();
+    for l in &shipment.lines {
+        let entry = wanted.entry(l.product_id).or_insert((l.sku.clone(), 0));
+        entry.1 += l.open_quantity();
+    }
+    let ids = wanted
+        .keys()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let rows = sqlx::query(&format!(
+        "SELECT product_id, on_hand - reserved AS available FROM stock_balances \
+         WHERE business_id = $1 AND warehouse_id = $2 AND stock_level = 'A' AND product_id IN ({ids}) \
+         ORDER BY product_id{}",
+        backend.for_update()
+    ))
+    .bind(shipment.business_id)
+    .bind(shipment.warehouse_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut available: HashMap<i64, i64> = HashMap::new();
+    for r in rows {
+        available.insert(r.try_get("product_id")?, r.try_get("available")?);
+    }
+    if wanted
+        .iter()
+        .any(|(id, (_, q))| available.get(id).copied().unwrap_or(0) < *q)
+    {
+        return Ok(false);
+    }
+    for (product_id, (sku, quantity)) in wanted {
+        let key = sellable_key(shipment, product_id, sku);
+        let m = StockMove {
+            movement: Movement::Reserve,
+            on_hand_delta: 0,
+            reserved_delta: quantity,
+            reference_code: reference,
+            reason: None,
+            is_abnormal: false,
+        };
+        move_stock(tx, &key, &m, now)
+            .await?
+            .expect("balance locked and checked");
+    }
+    Ok(true)
+}
+
+fn sellable_key(shipment: &Shipment, product_id: i64, sku: String) -> StockKey {
+    StockKey {
+        business_id: shipment.business_id,
+        warehouse_id: shipment.warehouse_id,
+        warehouse_code: shipment.warehouse_code.clone(),
+        product_id,
+        sku,
+        stock_level: SELLABLE.to_string(),
+    }
+}
+
+/// Moves stock for `quantities` (line id → units) of a shipment by the effect of its status.
+async fn apply_effect(
+    tx: &mut Tx<'_>,
+    shipment: &Shipment,
+    effect: StockEffect,
+    movement_for_restock: Movement,
+    quantities: &[(i64, i64)],
+    now: i64,
+) -> Result<()> {
+    let reference = shipment.tracking_code();
+    let mut per_product: BTreeMap<i64, (String, i64)> = BTreeMap::new();
+    for (line_id, q) in quantities {
+        if let Some(l) = shipment.lines.iter().find(|l| l.line_id == *line_id) {
+            per_product
+                .entry(l.product_id)
+                .or_insert((l.sku.clone(), 0))
+                .1 += q;
+        }
+    }
+    for (product_id, (sku, q)) in per_product {
+        let (movement, on_hand, reserved) = match effect {
+            StockEffect::None => continue,
+            StockEffect::Release => (Movement::Release, 0, -q),
+            StockEffect::Restock => (movement_for_restock, q, 0),
+        };
+        let key = sellable_key(shipment, product_id, sku);
+        let m = StockMove {
+            movement,
+            on_hand_delta: on_hand,
+            reserved_delta: reserved,
+            reference_code: &reference,
+            reason: None,
+            is_abnormal: false,
+        };
+        if move_stock(tx, &key, &m, now).await?.is_none() {
+            // The shipment's own reservation or picked goods must be there; if not, the data
+            // is inconsistent and nothing may be committed.
+            return Err(crate::StoreError::Invariant(format!(
+                "stock missing for {reference} product {product_id}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Locks the shipments waiting for any of `product_ids` in a warehouse, oldest first. Called
+/// before stock moves, so the lock order stays shipments → balances.
+pub(crate) async fn lock_waiting(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    business_id: i64,
+    warehouse_id: i64,
+    product_ids: &[i64],
+) -> Result<Vec<i64>> {
+    if product_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = product_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let rows = sqlx::query(&format!(
+        "SELECT s.id FROM shipments s WHERE s.business_id = $1 AND s.warehouse_id = $2 AND s.status = $3 \
+         AND EXISTS (SELECT 1 FROM shipment_lines l WHERE l.shipment_id = s.id AND l.product_id IN ({ids})) \
+         ORDER BY s.id{}",
+        backend.for_update()
+    ))
+    .bind(business_id)
+    .bind(warehouse_id)
+    .bind(ShipmentStatus::OutOfStock.value())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// Reserves stock for the locked waiting shipments, in creation order; each that fits becomes NEW.
+pub(crate) async fn allocate_waiting(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    waiting: &[i64],
+    now: i64,
+) -> Result<()> {
+    for id in waiting {
+        let Some(shipment) = load_one(tx, *id).await? else {
+            continue;
+        };
+        if shipment.status != ShipmentStatus::OutOfStock {
+            continue;
+        }
+        if try_reserve(tx, backend, &shipment, &shipment.tracking_code(), now).await? {
+            set_status(
+                tx,
+                shipment.id,
+                ShipmentStatus::OutOfStock,
+                ShipmentStatus::New,
+                now,
+            )
+            .await?;
+            record_change(
+                tx,
+                shipment.id,
+                Some((ShipmentStatus::OutOfStock, shipment.status_time)),
+                "system",
+                Some("stock arrived"),
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The guarded status update: changes the row only if it is still in `from`.
+async fn set_status(
+    tx: &mut Tx<'_>,
+    id: i64,
+    from: ShipmentStatus,
+    to: ShipmentStatus,
+    now: i64,
+) -> Result<()> {
+    let milestone = match to {
+        ShipmentStatus::Allocated => ", allocated_time = $3",
+        ShipmentStatus::Picked => ", picked_time = $3",
+        ShipmentStatus::Packed => ", packed_time = $3",
+        ShipmentStatus::Handover => ", handover_time = $3",
+        ShipmentStatus::Delivered => ", delivered_time = $3",
+        ShipmentStatus::Cancelled | ShipmentStatus::CancelledAfterPacked => ", cancelled_time = $3",
+        _ => "",
+    };
+    let done = sqlx::query(&format!(
+        "UPDATE shipments SET status = $2, status_time = $3, updated_time = $3{milestone} WHERE id = $1 AND status = $4"
+    ))
+    .bind(id)
+    .bind(to.value())
+    .bind(now)
+    .bind(from.value())
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(crate::StoreError::Invariant(format!(
+            "shipment {id} left {} under a lock",
+            from.name()
+        )));
+    }
+    Ok(())
+}
+
+impl Db {
+    pub async fn create_shipment(
+        &self,
+        business_id: i64,
+        new: &NewShipment,
+        actor: &str,
+        now: i64,
+    ) -> Result<Result<Shipment, CreateShipmentError>> {
+        let mut tx = self.begin().await?;
+        let warehouse_id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
+                .bind(&new.warehouse_code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(warehouse_id) = warehouse_id else {
+            return Ok(Err(CreateShipmentError::WarehouseNotFound));
+        };
+        let oasins: Vec<String> = new.items.iter().map(|(o, _)| o.clone()).collect();
+        let products =
+            match resolve_line_products(&mut tx, business_id, warehouse_id, &oasins).await? {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(CreateShipmentError::Products(e))),
+            };
+        let inserted = sqlx::query(
+            "INSERT INTO shipments (business_id, warehouse_id, merchant_tracking_code_reference, \
+             courier_tracking_code, courier_name, shipping_label_url, platform, status, status_time, \
+             receiver, cod_amount_minor, note, created_time, updated_time) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $9, $9) RETURNING id",
+        )
+        .bind(business_id)
+        .bind(warehouse_id)
+        .bind(&new.merchant_tracking_code_reference)
+        .bind(&new.courier_tracking_code)
+        .bind(&new.courier_name)
+        .bind(&new.shipping_label_url)
+        .bind(&new.platform)
+        .bind(ShipmentStatus::OutOfStock.value())
+        .bind(now)
+        .bind(new.receiver.as_ref().map(Value::to_string))
+        .bind(new.cod_amount_minor)
+        .bind(&new.note)
+        .fetch_one(&mut *tx)
+        .await;
+        let id: i64 = match inserted {
+            Ok(row) => row.try_get(0)?,
+            Err(e)
+                if is_unique_violation(
+                    &e,
+                    "shipments_business_reference_key",
+                    "shipments.business_id, shipments.merchant_tracking_code_reference",
+                ) =>
+            {
+                return Ok(Err(CreateShipmentError::DuplicateReference))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for (position, (oasin, quantity)) in new.items.iter().enumerate() {
+            let p = &products[oasin];
+            sqlx::query(
+                "INSERT INTO shipment_lines (shipment_id, product_id, sku, product_quantity, position) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(p.product_id)
+            .bind(&p.sku)
+            .bind(quantity)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // Created waiting; reserved at once when every line is covered.
+        let shipment = load_one(&mut tx, id).await?.expect("just inserted");
+        if try_reserve(
+            &mut tx,
+            self.backend(),
+            &shipment,
+            &shipment.tracking_code(),
+            now,
+        )
+        .await?
+        {
+            set_status(
+                &mut tx,
+                id,
+                ShipmentStatus::OutOfStock,
+                ShipmentStatus::New,
+                now,
+            )
+            .await?;
+        }
+        let shipment = record_change(&mut tx, id, None, actor, None, now).await?;
+        tx.commit().await?;
+        Ok(Ok(shipment))
+    }
+
+    /// A merchant's shipment by tracking code.
+    pub async fn shipment(
+        &self,
+        business_id: i64,
+        tracking_code: &str,
+    ) -> Result<Option<Shipment>> {
+        let Some(id) = CodeKind::Shipment.parse(tracking_code) else {
+            return Ok(None);
+        };
+        self.shipment_by_id(business_id, id).await
+    }
+
+    pub async fn shipment_by_id(&self, business_id: i64, id: i64) -> Result<Option<Shipment>> {
+        let mut f = Filter::new();
+        f.int("s.id = ?", id).int("s.business_id = ?", business_id);
+        Ok(
+            load_shipments(&mut *self.reader().acquire().await?, &f.conditions(), &f)
+                .await?
+                .pop(),
+        )
+    }
+
+    /// Shipments of a business matching a WHERE clause on `s` (for dialect look-ups), newest first.
+    pub async fn find_shipments(
+        &self,
+        business_id: i64,
+        mut filter: Filter,
+    ) -> Result<Vec<Shipment>> {
+        filter.int("s.business_id = ?", business_id);
+        let clause = format!("{} ORDER BY s.id DESC LIMIT 200", &filter.conditions());
+        load_shipments(&mut *self.reader().acquire().await?, &clause, &filter).await
+    }
+
+    pub async fn list_shipments(
+        &self,
+        business_id: i64,
+        f: &ShipmentFilter,
+        page: &PageRequest,
+    ) -> Result<PageOf<Shipment>> {
+        let mut filter = Filter::new();
+        filter.int("s.business_id = ?", business_id);
+        filter.opt_int("s.status = ?", f.status);
+        if let Some(code) = f.warehouse_code.as_deref().filter(|c| !c.is_empty()) {
+            filter.text(
+                "s.warehouse_id = (SELECT id FROM warehouses WHERE warehouse_code = ?)",
+                code,
+            );
+        }
+        filter.opt_text("s.platform = ?", f.platform.as_deref());
+        if let Some(code) = f.tracking_code.as_deref().filter(|c| !c.is_empty()) {
+            filter.int("s.id = ?", CodeKind::Shipment.parse(code).unwrap_or(-1));
+        }
+        filter.opt_text(
+            "s.merchant_tracking_code_reference = ?",
+            f.merchant_tracking_code_reference.as_deref(),
+        );
+        filter.opt_text(
+            "s.courier_tracking_code = ?",
+            f.courier_tracking_code.as_deref(),
+        );
+        filter.opt_int("s.created_time >= ?", f.created_time_from);
+        filter.opt_int("s.created_time <= ?", f.created_time_to);
+        filter.opt_int("s.updated_time >= ?", f.updated_time_from);
+        filter.opt_int("s.updated_time <= ?", f.updated_time_to);
+        let total: i64 = filter
+            .bind_all(sqlx::query(&format!(
+                "SELECT COUNT(*) FROM shipments s{}",
+                filter.where_sql()
+            )))
+            .fetch_one(self.reader())
+            .await?
+            .try_get(0)?;
+        let tail = page.apply(&mut filter, "s");
+        let clause = format!("{}{tail}", &filter.conditions());
+        let rows = load_shipments(&mut *self.reader().acquire().await?, &clause, &filter).await?;
+        Ok(page.finish(rows, total, |s| Cursor {
+            created_time: s.created_time,
+            id: s.id,
+        }))
+    }
+
+    /// An operator moves a shipment along the flow (SPEC §2.1, §4), with its stock effect.
+    pub async fn transition_shipment(
+        &self,
+        tracking_code: &str,
+        to: ShipmentStatus,
+        courier: (Option<&str>, Option<&str>),
+        note: Option<&str>,
+        now: i64,
+    ) -> Result<Result<Shipment, TransitionError>> {
+        let Some(id) = CodeKind::Shipment.parse(tracking_code) else {
+            return Ok(Err(TransitionError::NotFound));
+        };
+        let backend = self.backend();
+        let mut tx = self.begin().await?;
+        let mut f = Filter::new();
+        f.int("s.id = ?", id);
+        let Some(shipment) = lock_shipment(&mut tx, backend, &f).await? else {
+            return Ok(Err(TransitionError::NotFound));
+        };
+        let from = shipment.status;
+        if !from.can_move_to(to) {
+            return Ok(Err(TransitionError::NotAllowed(from)));
+        }
+        let open: Vec<(i64, i64)> = shipment
+            .lines
+            .iter()
+            .map(|l| (l.line_id, l.open_quantity()))
+            .collect();
+        let products: Vec<i64> = shipment.lines.iter().map(|l| l.product_id).collect();
+        match (from, to) {
+            (ShipmentStatus::OutOfStock, ShipmentStatus::New)
+                if !try_reserve(&mut tx, backend, &shipment, &shipment.tracking_code(), now)
+                    .await? =>
+            {
+                return Ok(Err(TransitionError::InsufficientStock));
+            }
+            (ShipmentStatus::New, ShipmentStatus::OutOfStock) => {
+                apply_effect(
+                    &mut tx,
+                    &shipment,
+                    StockEffect::Release,
+                    Movement::CancelRestock,
+                    &open,
+                    now,
+                )
+                .await?;
+            }
+            (ShipmentStatus::Allocated, ShipmentStatus::Picked) => {
+                // The reserved goods leave the shelf: on hand and reserved drop together.
+                for (product_id, (sku, q)) in open_by_product(&shipment) {
+                    let key = sellable_key(&shipment, product_id, sku);
+                    let reference = shipment.tracking_code();
+                    let m = StockMove {
+                        movement: Movement::Pick,
+                        on_hand_delta: -q,
+                        reserved_delta: -q,
+                        reference_code: &reference,
+                        reason: None,
+                        is_abnormal: false,
+                    };
+                    if move_stock(&mut tx, &key, &m, now).await?.is_none() {
+                        return Err(crate::StoreError::Invariant(format!(
+                            "reservation missing for {reference}"
+                        )));
+                    }
+                }
+            }
+            (_, ShipmentStatus::ReturnedToSender) => {
+                let waiting = lock_waiting(
+                    &mut tx,
+                    backend,
+                    shipment.business_id,
+                    shipment.warehouse_id,
+                    &products,
+                )
+                .await?;
+                apply_effect(
+                    &mut tx,
+                    &shipment,
+                    StockEffect::Restock,
+                    Movement::RtsRestock,
+                    &open,
+                    now,
+                )
+                .await?;
+                allocate_waiting(&mut tx, backend, &waiting, now).await?;
+            }
+            _ => {}
+        }
+        set_status(&mut tx, id, from, to, now).await?;
+        if courier.0.is_some() || courier.1.is_some() {
+            sqlx::query(
+                "UPDATE shipments SET courier_tracking_code = COALESCE($2, courier_tracking_code), \
+                 courier_name = COALESCE($3, courier_name) WHERE id = $1",
+            )
+            .bind(id)
+            .bind(courier.0)
+            .bind(courier.1)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let shipment = record_change(
+            &mut tx,
+            id,
+            Some((from, shipment.status_time)),
+            "operator",
+            note,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(shipment))
+    }
+
+    /// Cancels one shipment of a business (by id) under a dialect's guard.
+    pub async fn cancel_shipment(
+        &self,
+        business_id: i64,
+        shipment_id: i64,
+        cmd: &CancelCommand,
+        now: i64,
+    ) -> Result<Result<CancelOutcome, CancelError>> {
+        let mut tx = self.begin().await?;
+        let outcome =
+            cancel_in_tx(&mut tx, self.backend(), business_id, shipment_id, cmd, now).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Cancels several shipments in one transaction; each is decided on its own, so a refusal
+    /// never blocks the others. Ids that are None (unknown codes) answer NotFound.
+    pub async fn cancel_shipments(
+        &self,
+        business_id: i64,
+        shipment_ids: &[Option<i64>],
+        cmd: &CancelCommand,
+        now: i64,
+    ) -> Result<Vec<Result<CancelOutcome, CancelError>>> {
+        let mut tx = self.begin().await?;
+        let mut results = Vec::with_capacity(shipment_ids.len());
+        for id in shipment_ids {
+            results.push(match id {
+                Some(id) => {
+                    cancel_in_tx(&mut tx, self.backend(), business_id, *id, cmd, now).await?
+                }
+                None => Err(CancelError::NotFound),
+            });
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+}
+
+fn open_by_product(shipment: &Shipment) -> BTreeMap<i64, (String, i64)> {
+    let mut m: BTreeMap<i64, (String, i64)> = BTreeMap::new();
+    for l in &shipment.lines {
+        m.entry(l.product_id).or_insert((l.sku.clone(), 0)).1 += l.open_quantity();
+    }
+    m
+}
+
+/// The first cancellation's result, for an idempotent repeat.
+fn outcome_of(shipment: &Shipment) -> CancelOutcome {
+    CancelOutcome {
+        shipment_id: shipment.id,
+        merchant_tracking_code_reference: shipment.merchant_tracking_code_reference.clone(),
+        status: shipment.status,
+        cancelled_time: shipment.cancelled_time.unwrap_or(shipment.status_time),
+        successor_id: shipment.superseded_by_id,
+        cancelled_items: shipment
+            .lines
+            .iter()
+            .filter(|l| l.cancelled_quantity > 0)
+            .map(|l| (l.line_id, l.oasin(), l.sku.clone(), l.cancelled_quantity))
+            .collect(),
+    }
+}
+
+async fn cancel_in_tx(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    business_id: i64,
+    shipment_id: i64,
+    cmd: &CancelCommand,
+    now: i64,
+) -> Result<Result<CancelOutcome, CancelError>> {
+    let mut f = Filter::new();
+    f.int("s.id = ?", shipment_id)
+        .int("s.business_id = ?", business_id);
+    let Some(shipment) = lock_shipment(tx, backend, &f).await? else {
+        return Ok(Err(CancelError::NotFound));
+    };
+    let lines: Vec<LineState> = shipment
+        .lines
+        .iter()
+        .map(|l| LineState {
+            line_id: l.line_id,
+            oasin: l.oasin(),
+            quantity: l.open_quantity(),
+        })
+        .collect();
+    let decision = match cancel::decide(shipment.status, cmd.guard, &lines, &cmd.lines) {
+        Ok(d) => d,
+        Err(refusal) => return Ok(Err(CancelError::Refused(refusal))),
+    };
+    let from = shipment.status;
+    let (to, effect, cancelled, successor) = match decision {
+        Decision::AlreadyCancelled => return Ok(Ok(outcome_of(&shipment))),
+        Decision::Full { to, effect } => (
+            to,
+            effect,
+            lines
+                .iter()
+                .map(|l| (l.line_id, l.quantity))
+                .collect::<Vec<_>>(),
+            None,
+        ),
+        Decision::Partial {
+            to,
+            effect,
+            successor,
+            cancelled,
+            remaining,
+        } => (to, effect, cancelled, Some((successor, remaining))),
+    };
+
+    let products: Vec<i64> = shipment.lines.iter().map(|l| l.product_id).collect();
+    let waiting = if effect == StockEffect::None {
+        Vec::new()
+    } else {
+        lock_waiting(tx, backend, business_id, shipment.warehouse_id, &products).await?
+    };
+    apply_effect(
+        tx,
+        &shipment,
+        effect,
+        Movement::CancelRestock,
+        &cancelled,
+        now,
+    )
+    .await?;
+    for (line_id, q) in &cancelled {
+        sqlx::query(
+            "UPDATE shipment_lines SET cancelled_quantity = cancelled_quantity + $2 WHERE id = $1",
+        )
+        .bind(line_id)
+        .bind(q)
+        .execute(&mut **tx)
+        .await?;
+    }
+    set_status(tx, shipment.id, from, to, now).await?;
+    sqlx::query(
+        "UPDATE shipments SET cancel_reason_code = $2, cancel_reason_note = $3 WHERE id = $1",
+    )
+    .bind(shipment.id)
+    .bind(cmd.reason.code())
+    .bind(&cmd.reason_note)
+    .execute(&mut **tx)
+    .await?;
+
+    let successor_id = match successor {
+        None => None,
+        Some((status, remaining)) => {
+            Some(open_successor(tx, backend, &shipment, status, &remaining, &cmd.actor, now).await?)
+        }
+    };
+    let note = cmd.reason_note.as_deref().unwrap_or(cmd.reason.code());
+    let closed = record_change(
+        tx,
+        shipment.id,
+        Some((from, shipment.status_time)),
+        &cmd.actor,
+        Some(note),
+        now,
+    )
+    .await?;
+    allocate_waiting(tx, backend, &waiting, now).await?;
+    let mut outcome = outcome_of(&closed);
+    outcome.successor_id = successor_id;
+    Ok(Ok(outcome))
+}
+
+/// Opens the shipment that carries what a partial cancel left, and links the two.
+async fn open_successor(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    old: &Shipment,
+    status: ShipmentStatus,
+    remaining: &[(i64, i64)],
+    actor: &str,
+    now: i64,
+) -> Result<i64> {
+    let keep = |t: Option<i64>, reached: bool| if reached { t } else { None };
+    let picked = status == ShipmentStatus::Picked;
+    let allocated = picked || status == ShipmentStatus::Allocated;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO shipments (business_id, warehouse_id, merchant_tracking_code_reference, \
+         courier_tracking_code, courier_name, shipping_label_url, platform, status, status_time, \
+         receiver, cod_amount_minor, note, allocated_time, picked_time, supersedes_id, created_time, updated_time) \
+         SELECT business_id, warehouse_id, merchant_tracking_code_reference, courier_tracking_code, \
+         courier_name, shipping_label_url, platform, $2, $3, receiver, cod_amount_minor, note, $4, $5, id, $3, $3 \
+         FROM shipments WHERE id = $1 RETURNING id",
+    )
+    .bind(old.id)
+    .bind(status.value())
+    .bind(now)
+    .bind(keep(old.allocated_time, allocated))
+    .bind(keep(old.picked_time, picked))
+    .fetch_one(&mut **tx)
+    .await?;
+    for (position, (line_id, q)) in remaining.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO shipment_lines (shipment_id, product_id, sku, product_quantity, position) \
+             SELECT $1, product_id, sku, $2, $3 FROM shipment_lines WHERE id = $4",
+        )
+        .bind(id)
+        .bind(q)
+        .bind(position as i64)
+        .bind(line_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("UPDATE shipments SET superseded_by_id = $2 WHERE id = $1")
+        .bind(old.id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let note = format!("continues {}", old.tracking_code());
+    let successor = record_change(tx, id, None, actor, Some(&note), now).await?;
+    // A waiting successor asks for less than its original did: it may fit now.
+    if status == ShipmentStatus::OutOfStock
+        && try_reserve(tx, backend, &successor, &successor.tracking_code(), now).await?
+    {
+        set_status(tx, id, ShipmentStatus::OutOfStock, ShipmentStatus::New, now).await?;
+        record_change(
+            tx,
+            id,
+            Some((ShipmentStatus::OutOfStock, now)),
+            "system",
+            Some("stock available"),
+            now,
+        )
+        .await?;
+    }
+    Ok(id)
+}
