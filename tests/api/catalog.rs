@@ -407,9 +407,11 @@ async fn racing_adjustments_never_go_negative() {
     let (on_hand, reserved, _) = app.stock_of(&m, "WH-HN01", &oasin).await;
     assert_eq!(on_hand, 20 + 10 - ok_removals);
     assert!(on_hand >= 0 && reserved == 0);
-    assert_eq!(
-        ok_removals, 30,
-        "every unit that existed was removable, no more"
+    // Which removals find stock depends on how they interleave with the additions, but the
+    // first 20 always can, and no more than the 30 units that ever existed.
+    assert!(
+        (20..=30).contains(&ok_removals),
+        "{ok_removals} removals succeeded"
     );
     app.assert_stock_consistent().await;
 }
