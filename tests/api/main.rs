@@ -6,4 +6,5 @@ mod helpers;
 
 mod catalog;
 mod foundation;
+mod races;
 mod shipments;
