@@ -6,5 +6,6 @@ mod helpers;
 
 mod catalog;
 mod foundation;
+mod inbound_returns;
 mod races;
 mod shipments;

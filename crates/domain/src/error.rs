@@ -60,6 +60,7 @@ error_codes! {
     DuplicateReference = 400, "The merchant reference already exists", "Mã tham chiếu của doanh nghiệp đã tồn tại";
     ShipmentNotFound = 404, "Shipment not found", "Không tìm thấy vận đơn";
     ShipmentCannotCancel = 400, "Shipment can no longer be cancelled (handed over to the carrier)", "Không thể hủy vận đơn nữa (đã bàn giao cho đơn vị vận chuyển)";
+    ShipmentNotReturnable = 400, "Only a shipment handed over to the carrier can be returned", "Chỉ tạo vận đơn hoàn cho vận đơn đã bàn giao cho đơn vị vận chuyển";
     ReturnShipmentNotFound = 404, "Return shipment not found", "Không tìm thấy vận đơn hoàn";
     ReturnShipmentCannotCancel = 400, "Return shipment can only be cancelled before it is received", "Chỉ hủy được vận đơn hoàn trước khi kho nhận hàng";
     InvalidStatusTransition = 400, "Status transition not allowed", "Không được phép chuyển trạng thái này";

@@ -14,6 +14,8 @@ pub mod events;
 pub mod idempotency;
 pub mod list;
 pub mod products;
+pub mod purchase_orders;
+pub mod returns;
 pub mod shipments;
 pub mod stock;
 pub mod tenants;

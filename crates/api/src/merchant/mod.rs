@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod products;
+pub mod purchase_orders;
+pub mod returns;
 pub mod shipments;
 
 use crate::AppState;
@@ -28,4 +30,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(shipments::b2c_shipment_detail))
         .routes(routes!(shipments::cancel_shipment))
         .routes(routes!(shipments::bulk_cancel))
+        .routes(routes!(purchase_orders::create_po))
+        .routes(routes!(purchase_orders::list_pos))
+        .routes(routes!(purchase_orders::po_detail))
+        .routes(routes!(purchase_orders::inspection_list))
+        .routes(routes!(purchase_orders::cancel_po))
+        .routes(routes!(returns::create_return))
+        .routes(routes!(returns::list_returns))
+        .routes(routes!(returns::return_detail))
+        .routes(routes!(returns::cancel_return))
 }

@@ -1,16 +1,16 @@
 //! The operator API (`/ops/v1`): what the warehouse team does. Every handler takes
-//! [`Operator`], so none runs without a valid operator token.
+//! [`Operator`], so none runs without a valid operator token. Tenants and the network are
+//! here; what the warehouse floor does is in [`floor`].
+
+pub mod floor;
 
 use crate::auth::Operator;
-use crate::envelope::{Created, Data, Envelope, Json, ReplyContext};
+use crate::envelope::{Created, Data, Envelope, Json};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::extract::{Path, State};
-use depot_domain::status::ShipmentStatus;
 use depot_domain::ErrorCode;
 use depot_store::catalog::{Brand, NewWarehouse, Warehouse};
-use depot_store::shipments::TransitionError;
-use depot_store::stock::{AdjustError, Adjustment, StockRow};
 use depot_store::tenants::{Business, NewApiKey};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -28,8 +28,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reset_api_key))
         .routes(routes!(create_warehouse))
         .routes(routes!(create_brand))
-        .routes(routes!(adjust_stock))
-        .routes(routes!(shipment_status))
+        .routes(routes!(floor::adjust_stock))
+        .routes(routes!(floor::shipment_status))
+        .routes(routes!(floor::receive_po))
+        .routes(routes!(floor::receive_return))
 }
 
 /// Checks text fields: required ones must be non-blank, all within `max` characters.
@@ -226,118 +228,4 @@ pub async fn create_brand(
     Ok(Created(
         state.db.create_brand(body.name.trim(), state.now()).await?,
     ))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct StockAdjustment {
-    pub business_id: i64,
-    pub warehouse_code: String,
-    pub oasin: String,
-    /// `A` (sellable), `D1`–`D3` (damaged grades) or `L`.
-    pub stock_level: String,
-    /// Positive adds stock, negative removes it; never below what is reserved.
-    pub quantity_delta: i64,
-    pub reason: String,
-}
-
-/// Correct a balance (movement `ADJUSTMENT`, reported with `is_abnormal: true`). Adding
-/// sellable stock wakes shipments waiting for it.
-#[utoipa::path(post, path = "/stock/adjustments", tag = "Operator", security(("ops_token" = [])),
-    request_body = StockAdjustment, responses((status = 200, body = Envelope<StockRow>)))]
-pub async fn adjust_stock(
-    _: Operator,
-    State(state): State<AppState>,
-    Json(body): Json<StockAdjustment>,
-) -> ApiResult<Data<StockRow>> {
-    check_text(&[
-        ("warehouse_code", Some(&body.warehouse_code), true, 50),
-        ("oasin", Some(&body.oasin), true, 50),
-        ("reason", Some(&body.reason), true, 255),
-    ])?;
-    if !depot_domain::stock::is_stock_level(&body.stock_level) {
-        return Err(ApiError::invalid_field(
-            "stock_level",
-            "must be one of A, D1, D2, D3, L",
-        ));
-    }
-    if body.quantity_delta == 0 {
-        return Err(ApiError::invalid_field("quantity_delta", "must not be 0"));
-    }
-    let adjustment = Adjustment {
-        business_id: body.business_id,
-        warehouse_code: body.warehouse_code.trim(),
-        oasin: body.oasin.trim(),
-        stock_level: &body.stock_level,
-        quantity_delta: body.quantity_delta,
-        reason: body.reason.trim(),
-    };
-    let result = state.db.adjust_stock(&adjustment, state.now()).await?;
-    match result {
-        Ok(row) => Ok(Data(row)),
-        Err(AdjustError::BusinessNotFound) => Err(ApiError::new(ErrorCode::BusinessNotFound)),
-        Err(AdjustError::WarehouseNotFound) => Err(ApiError::new(ErrorCode::WarehouseNotFound)),
-        Err(AdjustError::ProductNotFound) => Err(ApiError::new(ErrorCode::ProductNotFound)),
-        Err(AdjustError::NotMapped) => Err(ApiError::products(
-            ErrorCode::ProductsNotMappedInWarehouse,
-            vec![body.oasin],
-        )),
-        Err(AdjustError::Insufficient(b)) => Err(ApiError::new(ErrorCode::InsufficientStock)
-            .with_detail(json!({
-                "on_hand": b.on_hand, "reserved": b.reserved, "available": b.available(),
-            }))),
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ShipmentStatusChange {
-    /// A status name of SPEC §2.1, e.g. `PICKED`.
-    pub status: String,
-    pub courier_tracking_code: Option<String>,
-    pub courier_name: Option<String>,
-    pub note: Option<String>,
-}
-
-/// Move a shipment along the flow (NEW → ALLOCATED → PICKED → PACKED → WAITING_HANDOVER →
-/// HANDOVER → IN_TRANSIT …), with its stock effect: PICKED takes the goods off the shelf,
-/// RETURNED_TO_SENDER puts them back.
-#[utoipa::path(post, path = "/shipments/{tracking_code}/status", tag = "Operator", security(("ops_token" = [])),
-    request_body = ShipmentStatusChange, responses((status = 200, body = Envelope<crate::merchant::shipments::ShipmentView>)))]
-pub async fn shipment_status(
-    _: Operator,
-    ctx: ReplyContext,
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    Json(body): Json<ShipmentStatusChange>,
-) -> ApiResult<Data<serde_json::Value>> {
-    check_text(&[
-        (
-            "courier_tracking_code",
-            body.courier_tracking_code.as_deref(),
-            false,
-            100,
-        ),
-        ("courier_name", body.courier_name.as_deref(), false, 100),
-        ("note", body.note.as_deref(), false, 1000),
-    ])?;
-    let to = ShipmentStatus::from_name(body.status.trim())
-        .ok_or_else(|| ApiError::invalid_field("status", "is not a shipment status name"))?;
-    let courier = (
-        body.courier_tracking_code.as_deref(),
-        body.courier_name.as_deref(),
-    );
-    match state
-        .db
-        .transition_shipment(&code, to, courier, body.note.as_deref(), state.now())
-        .await?
-    {
-        Ok(s) => Ok(Data(s.view(ctx.lang))),
-        Err(TransitionError::NotFound) => Err(ApiError::new(ErrorCode::ShipmentNotFound)),
-        Err(TransitionError::NotAllowed(current)) => Err(ApiError::new(
-            ErrorCode::InvalidStatusTransition,
-        )
-        .with_detail(
-            json!({ "status_info": current.info(ctx.lang, None), "requested": to.name() }),
-        )),
-        Err(TransitionError::InsufficientStock) => Err(ApiError::new(ErrorCode::InsufficientStock)),
-    }
 }

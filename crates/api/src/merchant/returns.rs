@@ -1,0 +1,201 @@
+//! B2C return shipments (SPEC §3.5).
+
+use crate::auth::Merchant;
+use crate::envelope::{Data, Json, Page, Query, ReplyContext};
+use crate::error::{ApiError, ApiResult};
+use crate::ops::check_text;
+use crate::paging::{self, Paging};
+use crate::AppState;
+use axum::extract::{OriginalUri, Path, State};
+use depot_domain::status::ReturnStatus;
+use depot_domain::ErrorCode;
+use depot_store::returns::{CreateReturnError, NewReturn, ReturnChangeError, ReturnFilter};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReturnItem {
+    pub oasin: String,
+    pub product_quantity: i64,
+}
+
+/// Create Return B2C Shipment body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateReturn {
+    pub warehouse_code: String,
+    /// A shipment of this business that reached HANDOVER.
+    pub shipment_tracking_code: String,
+    /// Unique per business.
+    pub merchant_return_tracking_code_reference: String,
+    pub partner_tracking_code: Option<String>,
+    pub return_courier_tracking_code: Option<String>,
+    /// At most what the shipment carried, less earlier returns.
+    pub items: Vec<ReturnItem>,
+    pub note: Option<String>,
+}
+
+/// Create Return B2C Shipment (status NEW).
+#[utoipa::path(post, path = "/return-shipments/b2c/create", tag = "Return", security(("api_key" = [])),
+    request_body = CreateReturn, responses((status = 200, body = crate::envelope::Envelope<Object>)))]
+pub async fn create_return(
+    m: Merchant,
+    ctx: ReplyContext,
+    State(state): State<AppState>,
+    Json(body): Json<CreateReturn>,
+) -> ApiResult<Data<Value>> {
+    check_text(&[
+        ("warehouse_code", Some(&body.warehouse_code), true, 50),
+        (
+            "shipment_tracking_code",
+            Some(&body.shipment_tracking_code),
+            true,
+            50,
+        ),
+        (
+            "merchant_return_tracking_code_reference",
+            Some(&body.merchant_return_tracking_code_reference),
+            true,
+            100,
+        ),
+        (
+            "partner_tracking_code",
+            body.partner_tracking_code.as_deref(),
+            false,
+            100,
+        ),
+        (
+            "return_courier_tracking_code",
+            body.return_courier_tracking_code.as_deref(),
+            false,
+            100,
+        ),
+        ("note", body.note.as_deref(), false, 1000),
+    ])?;
+    let mut errors = Vec::new();
+    if body.items.is_empty() || body.items.len() > 100 {
+        errors.push(("items".to_string(), "must hold 1 to 100 lines".to_string()));
+    }
+    let mut seen = HashSet::new();
+    for (i, item) in body.items.iter().enumerate() {
+        if !seen.insert(item.oasin.trim()) {
+            errors.push((format!("items[{i}].oasin"), "is repeated".into()));
+        }
+        if item.product_quantity <= 0 {
+            errors.push((format!("items[{i}].product_quantity"), "must be > 0".into()));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(errors));
+    }
+    let new = NewReturn {
+        warehouse_code: body.warehouse_code.trim().to_string(),
+        shipment_tracking_code: body.shipment_tracking_code.trim().to_string(),
+        merchant_return_tracking_code_reference: body
+            .merchant_return_tracking_code_reference
+            .trim()
+            .to_string(),
+        partner_tracking_code: body.partner_tracking_code,
+        return_courier_tracking_code: body.return_courier_tracking_code,
+        items: body
+            .items
+            .into_iter()
+            .map(|i| (i.oasin.trim().to_string(), i.product_quantity))
+            .collect(),
+        note: body.note,
+    };
+    match state.db.create_return(m.business_id, &new, state.now()).await? {
+        Ok(r) => Ok(Data(r.view(ctx.lang))),
+        Err(CreateReturnError::WarehouseNotFound) => Err(ApiError::new(ErrorCode::WarehouseNotFound)),
+        Err(CreateReturnError::ShipmentNotFound) => Err(ApiError::new(ErrorCode::ShipmentNotFound)),
+        Err(CreateReturnError::NotReturnable(s)) => Err(ApiError::new(ErrorCode::ShipmentNotReturnable)
+            .with_detail(json!({ "status_info": s.info(ctx.lang, None) }))),
+        Err(CreateReturnError::NotInShipment(list)) => Err(ApiError::products(ErrorCode::ProductsByOasinNotFound, list)),
+        Err(CreateReturnError::NotMapped(list)) => Err(ApiError::products(ErrorCode::ProductsNotMappedInWarehouse, list)),
+        Err(CreateReturnError::TooMany(fields)) => Err(ApiError::invalid_fields(fields)),
+        Err(CreateReturnError::DuplicateReference) => Err(ApiError::new(ErrorCode::DuplicateReference)
+            .with_detail(json!({ "merchant_return_tracking_code_reference": [new.merchant_return_tracking_code_reference] }))),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct ReturnQuery {
+    /// Status value (`350`) or name (`PROBLEM`).
+    pub status: Option<String>,
+    pub shipment_tracking_code: Option<String>,
+    pub return_tracking_code: Option<String>,
+    pub warehouse_code: Option<String>,
+}
+
+/// Get Return B2C Shipment List, newest first.
+#[utoipa::path(get, path = "/return-shipments/b2c", tag = "Return", security(("api_key" = [])),
+    params(ReturnQuery, Paging), responses((status = 200, body = crate::envelope::Envelope<Vec<Object>>)))]
+pub async fn list_returns(
+    m: Merchant,
+    ctx: ReplyContext,
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<ReturnQuery>,
+    Query(paging): Query<Paging>,
+) -> ApiResult<Page<Value>> {
+    let page = paging.request()?;
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            ReturnStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid_field("status", "is not a return status"))?
+                .value(),
+        ),
+    };
+    let filter = ReturnFilter {
+        status,
+        shipment_tracking_code: q.shipment_tracking_code,
+        return_tracking_code: q.return_tracking_code,
+        warehouse_code: q.warehouse_code,
+    };
+    let found = state.db.list_returns(m.business_id, &filter, &page).await?;
+    Ok(paging::reply(&uri, found, |r| r.view(ctx.lang)))
+}
+
+/// Get Return B2C Shipment Detail.
+#[utoipa::path(get, path = "/return-shipments/b2c/{return_tracking_code}/detail", tag = "Return", security(("api_key" = [])),
+    responses((status = 200, body = crate::envelope::Envelope<Object>)))]
+pub async fn return_detail(
+    m: Merchant,
+    ctx: ReplyContext,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Data<Value>> {
+    let r = state.db.return_shipment(m.business_id, &code).await?;
+    r.map(|r| Data(r.view(ctx.lang)))
+        .ok_or_else(|| ApiError::new(ErrorCode::ReturnShipmentNotFound))
+}
+
+/// Cancel Return B2C Shipment: only while NEW; cancelling again succeeds with the same result.
+#[utoipa::path(put, path = "/return-shipments/b2c/{return_tracking_code}/cancel", tag = "Return", security(("api_key" = [])),
+    responses((status = 200, body = crate::envelope::Envelope<Object>)))]
+pub async fn cancel_return(
+    m: Merchant,
+    ctx: ReplyContext,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Data<Value>> {
+    match state
+        .db
+        .cancel_return(m.business_id, &code, state.now())
+        .await?
+    {
+        Ok(r) => Ok(Data(json!({
+            "success": true,
+            "status_info": r.status.info(ctx.lang, Some(r.status_time)),
+            "cancelled_time": r.cancelled_time,
+        }))),
+        Err(ReturnChangeError::NotFound) => Err(ApiError::new(ErrorCode::ReturnShipmentNotFound)),
+        Err(ReturnChangeError::WrongStatus(s)) => {
+            Err(ApiError::new(ErrorCode::ReturnShipmentCannotCancel)
+                .with_detail(json!({ "status_info": s.info(ctx.lang, None) })))
+        }
+        Err(ReturnChangeError::BadLines(lines)) => Err(ApiError::invalid_fields(lines)),
+    }
+}
