@@ -1,10 +1,14 @@
-//! `depot serve --demo`: a ready-to-try business so the README walkthrough needs no set-up.
+//! `depot serve --demo`: a ready-to-try business so the README walkthrough needs no set-up:
+//! a business and key, a warehouse, a brand, two products with stock.
 
 use depot_domain::clock::{Clock, SystemClock};
 use depot_store::catalog::Warehouse;
+use depot_store::products::NewProduct;
+use depot_store::stock::Adjustment;
 use depot_store::Db;
 
 const DEMO_EMAIL: &str = "demo@depot.local";
+const WAREHOUSE: &str = "WH-HN01";
 
 pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
     let now = SystemClock.now();
@@ -17,7 +21,7 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
     db.create_warehouse(
         &Warehouse {
             id: 0,
-            warehouse_code: "WH-HN01".into(),
+            warehouse_code: WAREHOUSE.into(),
             name: "Kho Hà Nội 01".into(),
             address: "Số 1 Phố Phúc Xá, Ba Đình, Hà Nội".into(),
             province_code: Some("01".into()),
@@ -27,22 +31,55 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
         now,
     )
     .await?;
-    if db.brands(Some("Depot Demo")).await?.is_empty() {
-        db.create_brand("Depot Demo", now).await?;
+    let brand = match db.brands(Some("Depot Demo")).await?.pop() {
+        Some(b) => b,
+        None => db.create_brand("Depot Demo", now).await?,
+    };
+    let mut oasins = Vec::new();
+    for (sku, name, stock) in [("DEMO-TEE", "Áo thun Depot", 50), ("DEMO-MUG", "Cốc sứ Depot", 20)] {
+        let product = NewProduct {
+            sku: sku.into(),
+            name: name.into(),
+            brand_id: Some(brand.id),
+            product_type: "PHYSICAL".into(),
+            weight: 0.3,
+            length: 20.0,
+            width: 15.0,
+            height: 3.0,
+            currency: "VND".into(),
+            inventory_tracking_type: "NONE".into(),
+            price_minor: Some(15_000_000),
+            ..NewProduct::default()
+        };
+        // On a re-run the SKU exists already: keep the first product and its stock.
+        if let Ok(p) = db.create_product(business.business_id, &product, now).await? {
+            let oasin = p.oasin();
+            let _ = db.assign_product(business.business_id, &oasin, WAREHOUSE, now).await?;
+            let adjustment = Adjustment {
+                business_id: business.business_id,
+                warehouse_code: WAREHOUSE,
+                oasin: &oasin,
+                stock_level: "A",
+                quantity_delta: stock,
+                reason: "demo stock",
+            };
+            let _ = db.adjust_stock(&adjustment, now).await?;
+            oasins.push(oasin);
+        }
     }
-    let key = db
-        .create_api_key(business.business_id, now)
-        .await?
-        .expect("demo business exists");
-    println!(
-        "Demo business {} is ready. Its API key (shown once):",
-        business.business_id
-    );
+    let key = db.create_api_key(business.business_id, now).await?.expect("demo business exists");
+    println!("Demo business {} is ready. Its API key (shown once):", business.business_id);
     println!("  {}", key.api_key);
-    println!("Try:");
-    println!(
-        "  curl -s -H 'Authorization: {}' {base_url}/api/v1/warehouses",
-        key.api_key
-    );
+    if let Some(oasin) = oasins.first() {
+        println!("Demo products: {} (warehouse {WAREHOUSE}, with stock)", oasins.join(", "));
+        println!("Try:");
+        println!(
+            "  curl -s -X POST -H 'Authorization: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"warehouse_code\":\"{WAREHOUSE}\",\"platform\":\"shopee\",\"merchant_tracking_code_reference\":\"ORDER-{now}\",\"items\":[{{\"oasin\":\"{oasin}\",\"product_quantity\":1}}]}}' \\\n    {base_url}/api/v1/shipments/b2c/create",
+            key.api_key
+        );
+    } else {
+        println!("Try:");
+        println!("  curl -s -H 'Authorization: {}' {base_url}/api/v1/products", key.api_key);
+    }
     Ok(())
 }
