@@ -36,7 +36,10 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
         None => db.create_brand("Depot Demo", now).await?,
     };
     let mut oasins = Vec::new();
-    for (sku, name, stock) in [("DEMO-TEE", "Áo thun Depot", 50), ("DEMO-MUG", "Cốc sứ Depot", 20)] {
+    for (sku, name, stock) in [
+        ("DEMO-TEE", "Áo thun Depot", 50),
+        ("DEMO-MUG", "Cốc sứ Depot", 20),
+    ] {
         let product = NewProduct {
             sku: sku.into(),
             name: name.into(),
@@ -52,9 +55,14 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
             ..NewProduct::default()
         };
         // On a re-run the SKU exists already: keep the first product and its stock.
-        if let Ok(p) = db.create_product(business.business_id, &product, now).await? {
+        if let Ok(p) = db
+            .create_product(business.business_id, &product, now)
+            .await?
+        {
             let oasin = p.oasin();
-            let _ = db.assign_product(business.business_id, &oasin, WAREHOUSE, now).await?;
+            let _ = db
+                .assign_product(business.business_id, &oasin, WAREHOUSE, now)
+                .await?;
             let adjustment = Adjustment {
                 business_id: business.business_id,
                 warehouse_code: WAREHOUSE,
@@ -67,11 +75,20 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
             oasins.push(oasin);
         }
     }
-    let key = db.create_api_key(business.business_id, now).await?.expect("demo business exists");
-    println!("Demo business {} is ready. Its API key (shown once):", business.business_id);
+    let key = db
+        .create_api_key(business.business_id, now)
+        .await?
+        .expect("demo business exists");
+    println!(
+        "Demo business {} is ready. Its API key (shown once):",
+        business.business_id
+    );
     println!("  {}", key.api_key);
     if let Some(oasin) = oasins.first() {
-        println!("Demo products: {} (warehouse {WAREHOUSE}, with stock)", oasins.join(", "));
+        println!(
+            "Demo products: {} (warehouse {WAREHOUSE}, with stock)",
+            oasins.join(", ")
+        );
         println!("Try:");
         println!(
             "  curl -s -X POST -H 'Authorization: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"warehouse_code\":\"{WAREHOUSE}\",\"platform\":\"shopee\",\"merchant_tracking_code_reference\":\"ORDER-{now}\",\"items\":[{{\"oasin\":\"{oasin}\",\"product_quantity\":1}}]}}' \\\n    {base_url}/api/v1/shipments/b2c/create",
@@ -79,7 +96,10 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
         );
     } else {
         println!("Try:");
-        println!("  curl -s -H 'Authorization: {}' {base_url}/api/v1/products", key.api_key);
+        println!(
+            "  curl -s -H 'Authorization: {}' {base_url}/api/v1/products",
+            key.api_key
+        );
     }
     Ok(())
 }

@@ -567,3 +567,66 @@ async fn cli_creates_an_approved_business_with_a_working_key() {
     drop(app);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `depot serve` stops cleanly on SIGTERM: in-flight work finishes, the process exits 0.
+#[tokio::test]
+async fn serve_shuts_down_gracefully_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("depot-serve-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
+        .args([
+            "--database-url",
+            &format!("sqlite://{}/serve.db", dir.display()),
+        ])
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "server came up");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exited = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(code) = child.try_wait().unwrap() {
+                let mut log = String::new();
+                std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+                return Some((code, log));
+            }
+            if started.elapsed() > std::time::Duration::from_secs(10) {
+                let _ = child.kill();
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    })
+    .await
+    .unwrap();
+    let (code, log) = exited.expect("exited within 10 s of SIGTERM");
+    assert!(code.success(), "exit status {code:?}: {log}");
+    assert!(log.contains("depot stopped"), "{log}");
+    let _ = std::fs::remove_dir_all(dir);
+}
