@@ -143,7 +143,7 @@ impl ReplyContext {
             messages: error.localized_message(self.lang),
             total: 0,
             version: API_VERSION,
-            error_detail: error.detail.clone(),
+            error_detail: error.detail.as_deref().cloned(),
         };
         let rendered = json_response(error.status(), &body);
         // Keep the headers earlier layers set (Retry-After, RateLimit-*, Allow…).

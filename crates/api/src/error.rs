@@ -10,8 +10,9 @@ use serde_json::{json, Map, Value};
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub code: ErrorCode,
-    /// `error_detail`: field-level messages or the current state.
-    pub detail: Option<Value>,
+    /// `error_detail`: field-level messages or the current state (boxed: errors travel in
+    /// `Result`s, which should stay small).
+    pub detail: Option<Box<Value>>,
     /// Codes that fill `{oasin_list}` in the message.
     pub oasin_list: Vec<String>,
     /// A message more precise than the code's own, as (vi, en).
@@ -29,7 +30,7 @@ impl ApiError {
     }
 
     pub fn with_detail(mut self, detail: Value) -> ApiError {
-        self.detail = Some(detail);
+        self.detail = Some(Box::new(detail));
         self
     }
 
@@ -43,7 +44,7 @@ impl ApiError {
         let detail = json!({ "oasin_list": oasins });
         ApiError {
             code,
-            detail: Some(detail),
+            detail: Some(Box::new(detail)),
             oasin_list: oasins,
             message: None,
         }
