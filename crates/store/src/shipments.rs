@@ -907,8 +907,10 @@ impl Db {
         Ok(outcome)
     }
 
-    /// Cancels several shipments in one transaction; each is decided on its own, so a refusal
-    /// never blocks the others. Ids that are None (unknown codes) answer NotFound.
+    /// Cancels several shipments, each in its own transaction and decided on its own, so a
+    /// refusal never blocks the others. (One transaction for all would hold each shipment's
+    /// lock while taking the next one's, out of id order — a deadlock risk on PostgreSQL.)
+    /// Ids that are None (unknown codes) answer NotFound.
     pub async fn cancel_shipments(
         &self,
         business_id: i64,
@@ -916,17 +918,13 @@ impl Db {
         cmd: &CancelCommand,
         now: i64,
     ) -> Result<Vec<Result<CancelOutcome, CancelError>>> {
-        let mut tx = self.begin().await?;
         let mut results = Vec::with_capacity(shipment_ids.len());
         for id in shipment_ids {
             results.push(match id {
-                Some(id) => {
-                    cancel_in_tx(&mut tx, self.backend(), business_id, *id, cmd, now).await?
-                }
+                Some(id) => self.cancel_shipment(business_id, *id, cmd, now).await?,
                 None => Err(CancelError::NotFound),
             });
         }
-        tx.commit().await?;
         Ok(results)
     }
 }
