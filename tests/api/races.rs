@@ -308,3 +308,67 @@ async fn random_command_sequences_keep_the_invariants() {
         }
     }
 }
+
+/// Bulk cancels of the same shipments in opposite orders, while other shipments wait for the
+/// stock they release: no deadlock, each shipment cancelled once, the waiting ones reserved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn overlapping_bulk_cancels_in_opposite_orders() {
+    let app = spawn_app().await;
+    let (m, a) = setup(&app, 20).await;
+    let mut codes = Vec::new();
+    for i in 0..20 {
+        codes.push(app.shipment(&m, &format!("B{i}"), WH, &[(&a, 1)]).await);
+    }
+    let mut waiting = Vec::new();
+    for i in 0..5 {
+        let r = app
+            .create_shipment(&m, &format!("W{i}"), WH, &[(&a, 2)])
+            .await;
+        assert_eq!(r.expect_ok(200)["status_info"]["value"], 150);
+        waiting.push(
+            r.body["data"]["tracking_code"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let reversed: Vec<String> = codes.iter().rev().cloned().collect();
+    let bulk = |list: Vec<String>| {
+        send(
+            app.api(&m, reqwest::Method::POST, "/shipments/b2c/cancel")
+                .json(&json!({ "tracking_codes": list })),
+        )
+    };
+    let (r1, r2, r3) = tokio::join!(
+        bulk(codes.clone()),
+        bulk(reversed),
+        bulk(codes[5..15].to_vec())
+    );
+    for r in [&r1, &r2, &r3] {
+        assert!(
+            r.expect_ok(200)
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|row| row["success"] == true),
+            "{:?}",
+            r.body
+        );
+    }
+    for code in &waiting {
+        assert_eq!(
+            app.detail(&m, code).await["status_info"]["value"],
+            100,
+            "{code} woke"
+        );
+    }
+    assert_eq!(app.stock_of(&m, WH, &a).await, (20, 10, 10));
+    let releases = app
+        .events(m.business_id)
+        .await
+        .into_iter()
+        .filter(|(_, p)| p["transaction_type"] == "RELEASE")
+        .count();
+    assert_eq!(releases, 20);
+    app.assert_reservations_match_shipments().await;
+}
