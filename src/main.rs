@@ -78,6 +78,16 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "DEPOT_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
     body_limit_bytes: usize,
+    /// Largest uploaded file, in bytes (20 MiB by default).
+    #[arg(long, env = "DEPOT_UPLOAD_LIMIT_BYTES", default_value_t = 20 * 1024 * 1024)]
+    upload_limit_bytes: usize,
+    /// Directory where uploaded files and rendered documents are kept.
+    #[arg(long, env = "DEPOT_STORAGE_DIR", default_value = "./depot-files")]
+    storage_dir: std::path::PathBuf,
+    /// Base of every URL Depot hands out, as clients reach it (e.g. https://depot.example.com);
+    /// http://<listen address> by default.
+    #[arg(long, env = "DEPOT_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Log format: `text` or `json`.
     #[arg(long, env = "DEPOT_LOG_FORMAT", default_value = "text")]
     log_format: String,
@@ -191,13 +201,23 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
+    let public_url = match args.public_url {
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+            url.trim_end_matches('/').to_string()
+        }
+        Some(url) => bail!("--public-url {url}: expected http://… or https://…"),
+        None => format!("http://{addr}"),
+    };
     if args.demo {
-        demo::seed(&db, &format!("http://{addr}")).await?;
+        demo::seed(&db, &public_url).await?;
     }
     let config = Config {
         ops_token: args.ops_token,
         rate_limit_per_minute: args.rate_limit_per_minute,
         body_limit_bytes: args.body_limit_bytes,
+        public_url,
+        upload_limit_bytes: args.upload_limit_bytes,
+        storage_dir: args.storage_dir,
     };
     let state = AppState::new(db.clone(), Arc::new(SystemClock), config);
     tracing::info!(%addr, backend = ?db.backend(), "depot listening");

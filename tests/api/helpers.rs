@@ -18,6 +18,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub clock: Arc<ManualClock>,
+    /// The test's own file storage directory (removed with the app).
+    pub storage_dir: std::path::PathBuf,
     _database: TestDatabase,
 }
 
@@ -87,15 +89,20 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
         .expect("connect");
     db.migrate().await.expect("migrate");
     let clock = ManualClock::new(START_TIME);
-    let state = AppState::new(db.clone(), clock.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    // URLs Depot hands out point at this very server; files go to a directory of the test's own.
+    config.public_url = base.clone();
+    config.storage_dir = database.storage_dir();
+    let storage_dir = config.storage_dir.clone();
+    let state = AppState::new(db.clone(), clock.clone(), config);
     tokio::spawn(depot_api::serve(listener, state, std::future::pending()));
     TestApp {
         base,
         client: reqwest::Client::new(),
         db,
         clock,
+        storage_dir,
         _database: database,
     }
 }
@@ -215,8 +222,15 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    fn storage_dir(&self) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("{}-files", self.name))
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.storage_dir());
         match &self.pg_admin_url {
             None => {
                 let path = std::env::temp_dir().join(&self.name);

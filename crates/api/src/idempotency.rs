@@ -51,9 +51,18 @@ pub async fn idempotency_layer(
     };
 
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, state.config.body_limit_bytes).await {
+    // An upload's body is bounded by the upload limit, every other body by the JSON one.
+    let (limit, too_large) = if crate::merchant::files::is_upload_path(parts.uri.path()) {
+        (
+            state.config.upload_limit_bytes + crate::merchant::files::MULTIPART_OVERHEAD,
+            ErrorCode::FileTooLarge,
+        )
+    } else {
+        (state.config.body_limit_bytes, ErrorCode::PayloadTooLarge)
+    };
+    let bytes = match to_bytes(body, limit).await {
         Ok(b) => b,
-        Err(_) => return ApiError::new(ErrorCode::PayloadTooLarge).into_response(),
+        Err(_) => return ApiError::new(too_large).into_response(),
     };
     let fingerprint = {
         let mut h = Sha256::new();

@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod envelope;
 pub mod error;
+pub mod files;
 pub mod idempotency;
 pub mod merchant;
 pub mod ops;
@@ -21,7 +22,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{middleware, Router};
 use depot_domain::SharedClock;
+use depot_store::files::{FileStorage, LocalDirStorage};
 use depot_store::Db;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::util::MapRequest;
@@ -42,6 +45,13 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Largest JSON body accepted, in bytes.
     pub body_limit_bytes: usize,
+    /// Where Depot is reached from outside, e.g. `https://depot.example.com`: the base of
+    /// every URL Depot hands out (file URLs). No trailing slash.
+    pub public_url: String,
+    /// Largest file `POST /files/upload` accepts, in bytes.
+    pub upload_limit_bytes: usize,
+    /// The directory the local file storage keeps file bytes in.
+    pub storage_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -50,6 +60,9 @@ impl Default for Config {
             ops_token: None,
             rate_limit_per_minute: 600,
             body_limit_bytes: 1024 * 1024,
+            public_url: "http://127.0.0.1:8080".to_string(),
+            upload_limit_bytes: 20 * 1024 * 1024,
+            storage_dir: PathBuf::from("./depot-files"),
         }
     }
 }
@@ -61,17 +74,32 @@ pub struct AppState {
     pub clock: SharedClock,
     pub config: Arc<Config>,
     pub limiter: Arc<rate_limit::Limiter>,
+    /// Where file bytes live (a local directory unless replaced with [`AppState::with_files`]).
+    pub files: Arc<dyn FileStorage>,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: SharedClock, config: Config) -> AppState {
         let limiter = Arc::new(rate_limit::Limiter::new(config.rate_limit_per_minute));
+        let files = Arc::new(LocalDirStorage::new(&config.storage_dir));
         AppState {
             db,
             clock,
             config: Arc::new(config),
             limiter,
+            files,
         }
+    }
+
+    /// The same state over another file storage (an object store, say).
+    pub fn with_files(mut self, files: Arc<dyn FileStorage>) -> AppState {
+        self.files = files;
+        self
+    }
+
+    /// The absolute URL of a path Depot serves, e.g. `/files/…`, under `public_url`.
+    pub fn public_url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.public_url.trim_end_matches('/'))
     }
 
     pub fn now(&self) -> i64 {
@@ -121,19 +149,23 @@ fn routes(state: &AppState) -> Router<AppState> {
             auth::merchant_layer,
         ));
     let (ops, _) = ops::router().split_for_parts();
+    let (files, _) = files::router().split_for_parts();
     Router::new()
         .nest("/api/v1", merchant.clone())
         .nest("/v1", merchant)
         .nest("/ops/v1", ops)
+        .merge(files)
 }
 
 /// The OpenAPI 3.1 document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, merchant_doc) = merchant::router().split_for_parts();
     let (_, ops_doc) = ops::router().split_for_parts();
+    let (_, files_doc) = files::router().split_for_parts();
     let mut doc = ApiDoc::openapi();
     doc.merge(prefixed(merchant_doc, "/api/v1"));
     doc.merge(prefixed(ops_doc, "/ops/v1"));
+    doc.merge(files_doc);
     doc
 }
 

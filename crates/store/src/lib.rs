@@ -11,6 +11,7 @@
 pub mod address;
 pub mod catalog;
 pub mod events;
+pub mod files;
 pub mod idempotency;
 pub mod list;
 pub mod products;

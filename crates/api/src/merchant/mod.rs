@@ -2,6 +2,7 @@
 //! Every handler takes [`crate::auth::Merchant`] and scopes its queries to that business.
 
 pub mod config;
+pub mod files;
 pub mod products;
 pub mod purchase_orders;
 pub mod returns;
@@ -39,4 +40,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_returns))
         .routes(routes!(returns::return_detail))
         .routes(routes!(returns::cancel_return))
+        .merge(files::router())
 }
