@@ -520,3 +520,52 @@ async fn returns_guard_their_shipment_and_cancel_only_while_new() {
     assert_eq!(list.body["data"][0]["return_tracking_code"], code2.as_str());
     app.assert_reservations_match_shipments().await;
 }
+
+#[tokio::test]
+async fn po_bill_is_a_pdf_served_at_its_url() {
+    let app = spawn_app().await;
+    let (m, a, b) = setup(&app).await;
+    let po = send(
+        app.api(&m, Method::POST, "/purchase-orders/create")
+            .json(&po_body("PO-BILL", &a, &b)),
+    )
+    .await;
+    let code = po.expect_ok(201)["po_code"].as_str().unwrap().to_string();
+    // The documented path is under /v1; /api/v1 answers the same.
+    let reply = send(
+        app.request(
+            Method::GET,
+            &format!("/v1/purchase-orders/{code}/export-po-bill"),
+        )
+        .header("Authorization", &m.api_key),
+    )
+    .await;
+    let url = reply.expect_ok(200)["po_bill_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        url.starts_with(&app.base) && url.ends_with(&format!("{code}.pdf")),
+        "{url}"
+    );
+    let pdf = app.client.get(&url).send().await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(
+        bytes.starts_with(b"%PDF-") && bytes.len() > 2000,
+        "{} bytes",
+        bytes.len()
+    );
+    let other = app.merchant().await;
+    send(app.api(
+        &other,
+        Method::GET,
+        &format!("/purchase-orders/{code}/export-po-bill"),
+    ))
+    .await
+    .expect_error(404, "PO_NOT_FOUND");
+    if let Ok(dir) = std::env::var("DEPOT_KEEP_PO_BILL") {
+        std::fs::write(format!("{dir}/{code}.pdf"), &bytes).unwrap();
+    }
+}

@@ -51,6 +51,8 @@ pub struct PoLine {
     pub id: i64,
     pub product_id: i64,
     pub sku: String,
+    /// The product's name, for printed documents.
+    pub name: String,
     pub product_quantity: i64,
     pub inbound_quantity: Option<i64>,
     pub putaway_quantity: Option<i64>,
@@ -269,7 +271,7 @@ async fn load_pos(
         });
     }
     for r in sqlx::query(&format!(
-        "SELECT l.*, p.weight, p.length, p.width, p.height, p.inventory_tracking_type FROM po_lines l \
+        "SELECT l.*, p.name, p.weight, p.length, p.width, p.height, p.inventory_tracking_type FROM po_lines l \
          JOIN products p ON p.id = l.product_id WHERE l.po_id IN ({ids}) ORDER BY l.po_id, l.position"
     ))
     .fetch_all(&mut *conn)
@@ -281,6 +283,7 @@ async fn load_pos(
             id: r.try_get("id")?,
             product_id: r.try_get("product_id")?,
             sku: r.try_get("sku")?,
+            name: r.try_get("name")?,
             product_quantity: r.try_get("product_quantity")?,
             inbound_quantity: r.try_get("inbound_quantity")?,
             putaway_quantity: r.try_get("putaway_quantity")?,

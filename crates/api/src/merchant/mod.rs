@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(purchase_orders::po_detail))
         .routes(routes!(purchase_orders::inspection_list))
         .routes(routes!(purchase_orders::cancel_po))
+        .routes(routes!(purchase_orders::export_po_bill))
         .routes(routes!(returns::create_return))
         .routes(routes!(returns::list_returns))
         .routes(routes!(returns::return_detail))

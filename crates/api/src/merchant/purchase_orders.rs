@@ -6,8 +6,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::merchant::shipments::product_error;
 use crate::ops::check_text;
 use crate::paging::{self, Paging};
-use crate::AppState;
+use crate::{files, AppState};
 use axum::extract::{OriginalUri, Path, State};
+use depot_documents::{po_bill_pdf, PoBill, PoBillItem, PoBillPackage, PoBillWarehouse};
+use depot_domain::codes::CodeKind;
 use depot_domain::status::PoStatus;
 use depot_domain::ErrorCode;
 use depot_store::purchase_orders::{
@@ -312,4 +314,83 @@ pub async fn cancel_po(
             .with_detail(json!({ "status_info": s.info(ctx.lang, None) }))),
         Err(PoChangeError::BadLines(lines)) => Err(ApiError::invalid_fields(lines)),
     }
+}
+
+/// Get PO Bill: renders the printable bill (A4 PDF, the PO code as a Code 128 barcode, the
+/// warehouse, every package and line) and answers the URL that serves it.
+#[utoipa::path(get, path = "/purchase-orders/{po_code}/export-po-bill", tag = "PO", security(("api_key" = [])),
+    responses((status = 200, body = crate::envelope::Envelope<Object>)))]
+pub async fn export_po_bill(
+    m: Merchant,
+    ctx: ReplyContext,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Data<Value>> {
+    let po = state
+        .db
+        .purchase_order(m.business_id, &code)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::PoNotFound))?;
+    let business = state
+        .db
+        .business(m.business_id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    let warehouse = state
+        .db
+        .warehouse_by_code(&po.warehouse_code)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    let bill = PoBill {
+        po_code: po.po_code(),
+        merchant_po_reference: Some(po.merchant_po_reference.clone()),
+        business_name: business.name,
+        warehouse: PoBillWarehouse {
+            code: warehouse.warehouse_code,
+            name: warehouse.name,
+            address: warehouse.address,
+        },
+        estimated_arrival_time: po.estimated_arrival_time,
+        created_time: po.created_time,
+        status_label: po.status.label(ctx.lang).to_string(),
+        note: po.note.clone(),
+        packages: po
+            .packages
+            .iter()
+            .map(|p| PoBillPackage {
+                package_code: p.package_code.clone(),
+                weight: p.weight,
+                dimensions: match (p.length, p.width, p.height) {
+                    (Some(l), Some(w), Some(h)) => Some((l, w, h)),
+                    _ => None,
+                },
+                items: p
+                    .lines
+                    .iter()
+                    .map(|l| PoBillItem {
+                        oasin: CodeKind::Product.format(l.product_id),
+                        sku: l.sku.clone(),
+                        name: l.name.clone(),
+                        product_quantity: l.product_quantity,
+                    })
+                    .collect(),
+                package_note: p.package_note.clone(),
+            })
+            .collect(),
+        lang: ctx.lang,
+        ..PoBill::default()
+    };
+    let pdf = po_bill_pdf(&bill).map_err(|e| {
+        tracing::error!(error = %e, po = %bill.po_code, "rendering PO bill");
+        ApiError::internal()
+    })?;
+    let stored = files::save(
+        &state,
+        m.business_id,
+        &format!("{}.pdf", bill.po_code),
+        "application/pdf",
+        &pdf,
+    )
+    .await?;
+    Ok(Data(json!({ "po_bill_url": stored.url })))
 }
