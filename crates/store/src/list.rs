@@ -54,6 +54,22 @@ impl Filter {
         self
     }
 
+    /// `column IN ($a, $b, …)`, one placeholder per value; an empty list matches nothing.
+    pub fn int_in(&mut self, column: &str, values: &[i64]) -> &mut Filter {
+        if values.is_empty() {
+            self.clauses.push("1 = 0".to_string());
+            return self;
+        }
+        let mut placeholders = Vec::with_capacity(values.len());
+        for v in values {
+            self.binds.push(Bind::Int(*v));
+            placeholders.push(format!("${}", self.binds.len()));
+        }
+        self.clauses
+            .push(format!("{column} IN ({})", placeholders.join(", ")));
+        self
+    }
+
     /// `a AND b …` (`TRUE` when there is no clause), for callers that write their own WHERE.
     pub fn conditions(&self) -> String {
         if self.clauses.is_empty() {
@@ -198,5 +214,20 @@ mod tests {
             tail,
             " ORDER BY p.created_time DESC, p.id DESC LIMIT 51 OFFSET 0"
         );
+    }
+
+    #[test]
+    fn int_in_numbers_one_placeholder_per_value() {
+        let mut f = Filter::new();
+        f.int("s.business_id = ?", 7)
+            .int_in("s.status", &[490, 500])
+            .text("s.platform = ?", "shopee");
+        assert_eq!(
+            f.where_sql(),
+            " WHERE s.business_id = $1 AND s.status IN ($2, $3) AND s.platform = $4"
+        );
+        let mut empty = Filter::new();
+        empty.int_in("s.status", &[]);
+        assert_eq!(empty.conditions(), "1 = 0");
     }
 }

@@ -730,6 +730,35 @@ impl Db {
         load_shipments(&mut *self.reader().acquire().await?, &clause, &filter).await
     }
 
+    /// One page of a business's shipments matching a WHERE clause on `s`, newest (highest id)
+    /// first, with the count of all matches — for dialect lists with their own paging.
+    pub async fn find_shipments_page(
+        &self,
+        business_id: i64,
+        mut filter: Filter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<Shipment>, i64)> {
+        filter.int("s.business_id = ?", business_id);
+        let total: i64 = filter
+            .bind_all(sqlx::query(&format!(
+                "SELECT COUNT(*) FROM shipments s{}",
+                filter.where_sql()
+            )))
+            .fetch_one(self.reader())
+            .await?
+            .try_get(0)?;
+        // Both numbers are integers the caller validated, so inlining them is safe.
+        let clause = format!(
+            "{} ORDER BY s.id DESC LIMIT {} OFFSET {}",
+            filter.conditions(),
+            limit.max(0),
+            offset.max(0)
+        );
+        let rows = load_shipments(&mut *self.reader().acquire().await?, &clause, &filter).await?;
+        Ok((rows, total))
+    }
+
     pub async fn list_shipments(
         &self,
         business_id: i64,
