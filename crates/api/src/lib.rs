@@ -2,11 +2,13 @@
 //!
 //! * `/api/v1` (also `/v1`): the merchant API, Onflow-compatible ([`merchant`]);
 //! * `/ops/v1`: the operator API ([`ops`]);
+//! * `/shipper`, `/ithink`, `/trendyol`: the providers' cancellation calls ([`dialects`]);
 //! * `/healthz`, `/readyz`, `/openapi.json`, `/docs`.
 //!
 //! [`app`] builds the whole service; `depot serve` and the tests both call it.
 
 pub mod auth;
+pub mod dialects;
 pub mod envelope;
 pub mod error;
 pub mod files;
@@ -133,6 +135,14 @@ impl utoipa::Modify for SecuritySchemes {
             "ops_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.add_security_scheme(
+            "shipper_api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))),
+        );
+        components.add_security_scheme(
+            "trendyol_basic",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+        );
     }
 }
 
@@ -150,11 +160,15 @@ fn routes(state: &AppState) -> Router<AppState> {
         ));
     let (ops, _) = ops::router().split_for_parts();
     let (files, _) = files::router().split_for_parts();
+    // The dialects carry their own auth, rate limit and error shapes: not behind the merchant
+    // layer, and not under `/api/v1`.
+    let (dialects, _) = dialects::router().split_for_parts();
     Router::new()
         .nest("/api/v1", merchant.clone())
         .nest("/v1", merchant)
         .nest("/ops/v1", ops)
         .merge(files)
+        .merge(dialects)
 }
 
 /// The OpenAPI 3.1 document of every route.
@@ -166,6 +180,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(prefixed(merchant_doc, "/api/v1"));
     doc.merge(prefixed(ops_doc, "/ops/v1"));
     doc.merge(files_doc);
+    // Already under their real paths (`/shipper/…`, `/ithink/…`, `/trendyol/…`): the dialect
+    // router nests each provider with utoipa-axum, which prefixes the documented paths too.
+    let (_, dialects_doc) = dialects::router().split_for_parts();
+    doc.merge(dialects_doc);
     doc
 }
 
