@@ -5,6 +5,7 @@
 mod helpers;
 
 mod catalog;
+mod dialects;
 mod files;
 mod foundation;
 mod inbound_returns;
