@@ -154,7 +154,8 @@ fn expect_trendyol_error(reply: &Reply, status: u16, exception: &str, key: &str)
         "an error keyed {key}: {:#}",
         reply.body
     );
-    assert_eq!(reply.body.as_object().unwrap().len(), 3);
+    let keys: Vec<&String> = reply.body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["timestamp", "exception", "errors"]);
     assert_eq!(reply.header("content-type"), Some("application/json"));
     reply.body.clone()
 }
@@ -196,6 +197,13 @@ async fn shipper_replays_the_seed_sample() {
         }})
     );
     assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert_eq!(
+        reply.body.to_string(),
+        format!(
+            r#"{{"metadata":{{"path":"/v3/fulfillment/outbound/oms/cancel","http_status_code":200,"http_status":"OK","timestamp":{START_TIME}}}}}"#
+        ),
+        "the seed's key order too"
+    );
     let d = app.detail(&m, &code).await;
     assert_eq!(d["status_info"]["value"], 490);
     assert_eq!(
@@ -295,6 +303,19 @@ async fn shipper_refuses_in_its_own_shapes() {
                 "error": {"code": 802, "message": "Unauthorized Access. You are not authorized to access this resource."},
                 "timestamp": "2027-01-15T08:00:00Z"
             }})
+        );
+        let keys: Vec<&String> = reply.body["metadata"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "path",
+                "status_code",
+                "status",
+                "message",
+                "error",
+                "timestamp"
+            ],
+            "the seed's key order"
         );
     }
     // The merchant API's Authorization header is not Shipper's.
@@ -434,6 +455,14 @@ async fn ithink_replays_the_seed_sample() {
             }
         })
     );
+    let keys: Vec<&String> = reply.body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["status", "status_code", "html_message", "data"]);
+    let keys: Vec<&String> = reply.body["data"]["1"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(keys, ["status", "remark", "refnum", "awb_number"]);
     let d1 = app.detail(&m, &first).await;
     assert_eq!(d1["status_info"]["value"], 490);
     assert_eq!(d1["cancel_reason"], json!({"code": "OTHER", "note": null}));

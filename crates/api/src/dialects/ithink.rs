@@ -27,7 +27,7 @@ use depot_store::list::Filter;
 use depot_store::shipments::{CancelCommand, CancelError, Shipment};
 use depot_store::tenants::join_token;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
@@ -235,9 +235,8 @@ async fn cancel_awbs(
         .db
         .cancel_shipments(business_id, &ids, &cmd, state.now())
         .await?;
-    // Rendered by hand so the keys stay in request order ("1", "2", … "10"): serde_json's map
-    // would sort them as text.
-    let mut data = Vec::with_capacity(awbs.len());
+    // Keys in request order ("1", "2", … "10"): serde_json keeps insertion order here.
+    let mut data = Map::new();
     for (i, ((awb, shipment), result)) in awbs.iter().zip(&found).zip(results).enumerate() {
         let refnum = shipment
             .as_ref()
@@ -255,15 +254,15 @@ async fn cancel_awbs(
             ),
             Err(CancelError::Refused(Refusal::BadLine { message, .. })) => ("Failed", message),
         };
-        let entry =
-            json!({ "status": status, "remark": remark, "refnum": refnum, "awb_number": awb });
-        data.push(format!("\"{}\":{entry}", i + 1));
+        data.insert(
+            (i + 1).to_string(),
+            json!({ "status": status, "remark": remark, "refnum": refnum, "awb_number": awb }),
+        );
     }
-    let body = format!(
-        r#"{{"status":"success","status_code":200,"html_message":"","data":{{{}}}}}"#,
-        data.join(",")
-    );
-    Ok(super::raw_json_reply(StatusCode::OK, body))
+    Ok(json_reply(
+        StatusCode::OK,
+        &json!({ "status": "success", "status_code": 200, "html_message": "", "data": data }),
+    ))
 }
 
 #[cfg(test)]

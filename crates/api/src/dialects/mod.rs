@@ -89,12 +89,7 @@ pub(crate) fn with_limit(mut res: Response, limit: &Option<Decision>) -> Respons
 
 /// A JSON reply with this status.
 pub(crate) fn json_reply(status: StatusCode, body: &Value) -> Response {
-    raw_json_reply(status, body.to_string())
-}
-
-/// A reply whose JSON text the caller rendered.
-pub(crate) fn raw_json_reply(status: StatusCode, body: String) -> Response {
-    let mut res = Response::new(Body::from(body));
+    let mut res = Response::new(Body::from(body.to_string()));
     *res.status_mut() = status;
     res.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
