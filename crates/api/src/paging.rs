@@ -80,3 +80,17 @@ fn next_link(uri: &Uri, cursor: &Cursor) -> String {
     query.append_pair("cursor", &cursor.encode());
     format!("{}?{}", uri.path(), query.finish())
 }
+
+/// A `status` filter given as a number or a name: its value, or `INVALID_PAYLOAD`.
+pub fn status_filter<S>(
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Option<S>,
+    value: impl Fn(S) -> i64,
+) -> ApiResult<Option<i64>> {
+    match raw.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse(s)
+            .map(|status| Some(value(status)))
+            .ok_or_else(|| ApiError::invalid_field("status", "is not a status of this list")),
+    }
+}

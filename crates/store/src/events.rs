@@ -2,6 +2,7 @@
 //! exists exactly when the change that caused it was committed.
 
 use crate::{Result, Tx};
+use depot_domain::status::StatusInfo;
 use depot_domain::Lang;
 use serde_json::Value;
 
@@ -50,4 +51,13 @@ pub async fn record_event(
     .execute(&mut **tx)
     .await?;
     Ok(instance_id)
+}
+
+/// The body of a `*.update_status` event: the object's detail plus `previous_status_info`
+/// (null when the object was just created).
+pub fn status_event(mut detail: Value, previous: Option<StatusInfo>) -> Value {
+    detail["previous_status_info"] = previous
+        .and_then(|p| serde_json::to_value(p).ok())
+        .unwrap_or(Value::Null);
+    detail
 }

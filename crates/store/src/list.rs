@@ -1,9 +1,11 @@
 //! Filtered, paged lists (SPEC §1.7): newest first by `created_time`, ties by id (codes follow
 //! ids), with an opaque keyset cursor so page 1,000 costs what page 1 costs.
 
+use crate::{Db, Result};
+use serde::Deserialize;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::Any;
+use sqlx::{Any, Row};
 
 /// A value bound to a filter placeholder.
 #[derive(Debug, Clone)]
@@ -99,6 +101,37 @@ impl Filter {
             };
         }
         query
+    }
+}
+
+/// The time filters every list takes (SPEC §1.7): inclusive, Unix seconds.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct TimeRange {
+    pub created_time_from: Option<i64>,
+    pub created_time_to: Option<i64>,
+    pub updated_time_from: Option<i64>,
+    pub updated_time_to: Option<i64>,
+}
+
+impl Filter {
+    /// Adds the four time filters on a table alias.
+    pub fn time_range(&mut self, alias: &str, t: &TimeRange) -> &mut Filter {
+        self.opt_int(&format!("{alias}.created_time >= ?"), t.created_time_from);
+        self.opt_int(&format!("{alias}.created_time <= ?"), t.created_time_to);
+        self.opt_int(&format!("{alias}.updated_time >= ?"), t.updated_time_from);
+        self.opt_int(&format!("{alias}.updated_time <= ?"), t.updated_time_to)
+    }
+}
+
+impl Db {
+    /// `SELECT COUNT(*) FROM <from> WHERE …` — the `total` of a list.
+    pub(crate) async fn count(&self, from: &str, filter: &Filter) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM {from}{}", filter.where_sql());
+        Ok(filter
+            .bind_all(sqlx::query(&sql))
+            .fetch_one(self.reader())
+            .await?
+            .try_get(0)?)
     }
 }
 

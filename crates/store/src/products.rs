@@ -320,12 +320,7 @@ impl Db {
                 code,
             );
         }
-        let count_sql = format!("SELECT COUNT(*) FROM products p{}", filter.where_sql());
-        let total: i64 = filter
-            .bind_all(sqlx::query(&count_sql))
-            .fetch_one(self.reader())
-            .await?
-            .try_get(0)?;
+        let total = self.count("products p", &filter).await?;
         let tail = page.apply(&mut filter, "p");
         let sql = format!(
             "SELECT {PRODUCT_COLUMNS} FROM products p LEFT JOIN brands b ON b.id = p.brand_id{}{tail}",

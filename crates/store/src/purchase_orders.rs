@@ -1,8 +1,8 @@
 //! Inbound purchase orders (SPEC §2.3, §3.3, §4): created TRANSIT, cancellable only then,
 //! received by the warehouse into stock (`PUTAWAY`), COMPLETED after.
 
-use crate::events::{record_event, PURCHASE_ORDER_UPDATE_STATUS};
-use crate::list::{Cursor, Filter, PageOf, PageRequest};
+use crate::events::{record_event, status_event, PURCHASE_ORDER_UPDATE_STATUS};
+use crate::list::{Cursor, Filter, PageOf, PageRequest, TimeRange};
 use crate::products::{resolve_line_products, LineProductsError};
 use crate::shipments::{allocate_waiting, lock_waiting};
 use crate::stock::{move_stock, StockKey, StockMove};
@@ -197,10 +197,7 @@ pub struct PoFilter {
     pub warehouse_code: Option<String>,
     pub po_code: Option<String>,
     pub merchant_po_reference: Option<String>,
-    pub created_time_from: Option<i64>,
-    pub created_time_to: Option<i64>,
-    pub updated_time_from: Option<i64>,
-    pub updated_time_to: Option<i64>,
+    pub times: TimeRange,
 }
 
 async fn load_pos(
@@ -355,13 +352,7 @@ async fn record_po_event(
         po.business_id,
         PURCHASE_ORDER_UPDATE_STATUS,
         now,
-        |lang| {
-            let mut body = po.view(lang);
-            body["previous_status_info"] = previous
-                .map(|(s, t)| serde_json::to_value(s.info(lang, Some(t))).unwrap_or(Value::Null))
-                .unwrap_or(Value::Null);
-            body
-        },
+        |lang| status_event(po.view(lang), previous.map(|(s, t)| s.info(lang, Some(t)))),
     )
     .await?;
     Ok(())
@@ -512,18 +503,8 @@ impl Db {
             "po.merchant_po_reference = ?",
             f.merchant_po_reference.as_deref(),
         );
-        filter.opt_int("po.created_time >= ?", f.created_time_from);
-        filter.opt_int("po.created_time <= ?", f.created_time_to);
-        filter.opt_int("po.updated_time >= ?", f.updated_time_from);
-        filter.opt_int("po.updated_time <= ?", f.updated_time_to);
-        let total: i64 = filter
-            .bind_all(sqlx::query(&format!(
-                "SELECT COUNT(*) FROM purchase_orders po{}",
-                filter.where_sql()
-            )))
-            .fetch_one(self.reader())
-            .await?
-            .try_get(0)?;
+        filter.time_range("po", &f.times);
+        let total = self.count("purchase_orders po", &filter).await?;
         let tail = page.apply(&mut filter, "po");
         let clause = format!("{}{tail}", filter.conditions());
         let rows = load_pos(&mut *self.reader().acquire().await?, &clause, &filter).await?;

@@ -2,7 +2,7 @@
 //! cancellable while NEW, received and graded by the warehouse: COMPLETED when everything came
 //! back sellable, PROBLEM (350) otherwise. Sellable units restock (`RETURN_RESTOCK`).
 
-use crate::events::{record_event, RETURN_SHIPMENT_UPDATE_STATUS};
+use crate::events::{record_event, status_event, RETURN_SHIPMENT_UPDATE_STATUS};
 use crate::list::{Cursor, Filter, PageOf, PageRequest};
 use crate::shipments::{allocate_waiting, lock_waiting};
 use crate::stock::{move_stock, StockKey, StockMove};
@@ -268,13 +268,7 @@ async fn record_return_event(
         ret.business_id,
         RETURN_SHIPMENT_UPDATE_STATUS,
         now,
-        |lang| {
-            let mut body = ret.view(lang);
-            body["previous_status_info"] = previous
-                .map(|(s, t)| serde_json::to_value(s.info(lang, Some(t))).unwrap_or(Value::Null))
-                .unwrap_or(Value::Null);
-            body
-        },
+        |lang| status_event(ret.view(lang), previous.map(|(s, t)| s.info(lang, Some(t)))),
     )
     .await?;
     Ok(())
@@ -482,14 +476,7 @@ impl Db {
                 CodeKind::ReturnShipment.parse(code).unwrap_or(-1),
             );
         }
-        let total: i64 = filter
-            .bind_all(sqlx::query(&format!(
-                "SELECT COUNT(*) FROM return_shipments r{}",
-                filter.where_sql()
-            )))
-            .fetch_one(self.reader())
-            .await?
-            .try_get(0)?;
+        let total = self.count("return_shipments r", &filter).await?;
         let tail = page.apply(&mut filter, "r");
         let clause = format!("{}{tail}", filter.conditions());
         let rows = load_returns(&mut *self.reader().acquire().await?, &clause, &filter).await?;

@@ -6,8 +6,8 @@
 //! transitions, creates and stock arrivals on PostgreSQL cannot deadlock; SQLite's single
 //! writer serialises them anyway.
 
-use crate::events::{record_event, SHIPMENT_UPDATE_STATUS};
-use crate::list::{Cursor, Filter, PageOf, PageRequest};
+use crate::events::{record_event, status_event, SHIPMENT_UPDATE_STATUS};
+use crate::list::{Cursor, Filter, PageOf, PageRequest, TimeRange};
 use crate::products::{resolve_line_products, LineProductsError};
 use crate::stock::{move_stock, StockKey, StockMove};
 use crate::{is_unique_violation, Backend, Db, Result, Tx};
@@ -165,10 +165,7 @@ pub struct ShipmentFilter {
     pub tracking_code: Option<String>,
     pub merchant_tracking_code_reference: Option<String>,
     pub courier_tracking_code: Option<String>,
-    pub created_time_from: Option<i64>,
-    pub created_time_to: Option<i64>,
-    pub updated_time_from: Option<i64>,
-    pub updated_time_to: Option<i64>,
+    pub times: TimeRange,
 }
 
 /// A cancel, as every dialect expresses it.
@@ -377,12 +374,10 @@ async fn record_change(
     let shipment = load_one(tx, shipment_id).await?.expect("shipment exists");
     let business_id = shipment.business_id;
     record_event(tx, business_id, SHIPMENT_UPDATE_STATUS, now, |lang| {
-        let mut body = shipment.view(lang);
-        body["previous_status_info"] = match previous {
-            Some((s, t)) => serde_json::to_value(s.info(lang, Some(t))).unwrap_or(Value::Null),
-            None => Value::Null,
-        };
-        body
+        status_event(
+            shipment.view(lang),
+            previous.map(|(s, t)| s.info(lang, Some(t))),
+        )
     })
     .await?;
     Ok(shipment)
@@ -740,14 +735,7 @@ impl Db {
         limit: i64,
     ) -> Result<(Vec<Shipment>, i64)> {
         filter.int("s.business_id = ?", business_id);
-        let total: i64 = filter
-            .bind_all(sqlx::query(&format!(
-                "SELECT COUNT(*) FROM shipments s{}",
-                filter.where_sql()
-            )))
-            .fetch_one(self.reader())
-            .await?
-            .try_get(0)?;
+        let total = self.count("shipments s", &filter).await?;
         // Both numbers are integers the caller validated, so inlining them is safe.
         let clause = format!(
             "{} ORDER BY s.id DESC LIMIT {} OFFSET {}",
@@ -786,18 +774,8 @@ impl Db {
             "s.courier_tracking_code = ?",
             f.courier_tracking_code.as_deref(),
         );
-        filter.opt_int("s.created_time >= ?", f.created_time_from);
-        filter.opt_int("s.created_time <= ?", f.created_time_to);
-        filter.opt_int("s.updated_time >= ?", f.updated_time_from);
-        filter.opt_int("s.updated_time <= ?", f.updated_time_to);
-        let total: i64 = filter
-            .bind_all(sqlx::query(&format!(
-                "SELECT COUNT(*) FROM shipments s{}",
-                filter.where_sql()
-            )))
-            .fetch_one(self.reader())
-            .await?
-            .try_get(0)?;
+        filter.time_range("s", &f.times);
+        let total = self.count("shipments s", &filter).await?;
         let tail = page.apply(&mut filter, "s");
         let clause = format!("{}{tail}", &filter.conditions());
         let rows = load_shipments(&mut *self.reader().acquire().await?, &clause, &filter).await?;

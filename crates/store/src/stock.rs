@@ -232,18 +232,11 @@ impl Db {
                 CodeKind::Product.parse(oasin).unwrap_or(-1),
             );
         }
-        let from = "FROM stock_balances s JOIN products p ON p.id = s.product_id \
+        let from = "stock_balances s JOIN products p ON p.id = s.product_id \
                     JOIN warehouses w ON w.id = s.warehouse_id";
-        let total: i64 = filter
-            .bind_all(sqlx::query(&format!(
-                "SELECT COUNT(*) {from}{}",
-                filter.where_sql()
-            )))
-            .fetch_one(self.reader())
-            .await?
-            .try_get(0)?;
+        let total = self.count(from, &filter).await?;
         let sql = format!(
-            "SELECT s.product_id, p.sku, w.warehouse_code, s.stock_level, s.on_hand, s.reserved {from}{} \
+            "SELECT s.product_id, p.sku, w.warehouse_code, s.stock_level, s.on_hand, s.reserved FROM {from}{} \
              ORDER BY s.product_id, w.warehouse_code, s.stock_level LIMIT {} OFFSET {}",
             filter.where_sql(),
             page.page_size,

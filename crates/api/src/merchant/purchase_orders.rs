@@ -12,6 +12,7 @@ use depot_documents::{po_bill_pdf, PoBill, PoBillItem, PoBillPackage, PoBillWare
 use depot_domain::codes::CodeKind;
 use depot_domain::status::PoStatus;
 use depot_domain::ErrorCode;
+use depot_store::list::TimeRange;
 use depot_store::purchase_orders::{
     CreatePoError, NewPackage, NewPurchaseOrder, PoChangeError, PoFilter,
 };
@@ -212,41 +213,28 @@ pub struct PoQuery {
     pub warehouse_code: Option<String>,
     pub po_code: Option<String>,
     pub merchant_po_reference: Option<String>,
-    pub created_time_from: Option<i64>,
-    pub created_time_to: Option<i64>,
-    pub updated_time_from: Option<i64>,
-    pub updated_time_to: Option<i64>,
 }
 
 /// Get PO List, newest first.
 #[utoipa::path(get, path = "/purchase-orders", tag = "PO", security(("api_key" = [])),
-    params(PoQuery, Paging), responses((status = 200, body = crate::envelope::Envelope<Vec<Object>>)))]
+    params(PoQuery, TimeRange, Paging), responses((status = 200, body = crate::envelope::Envelope<Vec<Object>>)))]
 pub async fn list_pos(
     m: Merchant,
     ctx: ReplyContext,
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
     Query(q): Query<PoQuery>,
+    Query(times): Query<TimeRange>,
     Query(paging): Query<Paging>,
 ) -> ApiResult<Page<Value>> {
     let page = paging.request()?;
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(
-            PoStatus::parse(s)
-                .ok_or_else(|| ApiError::invalid_field("status", "is not a purchase order status"))?
-                .value(),
-        ),
-    };
+    let status = paging::status_filter(q.status.as_deref(), PoStatus::parse, PoStatus::value)?;
     let filter = PoFilter {
         status,
         warehouse_code: q.warehouse_code,
         po_code: q.po_code,
         merchant_po_reference: q.merchant_po_reference,
-        created_time_from: q.created_time_from,
-        created_time_to: q.created_time_to,
-        updated_time_from: q.updated_time_from,
-        updated_time_to: q.updated_time_to,
+        times,
     };
     let found = state
         .db

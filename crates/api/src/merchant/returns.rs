@@ -140,14 +140,11 @@ pub async fn list_returns(
     Query(paging): Query<Paging>,
 ) -> ApiResult<Page<Value>> {
     let page = paging.request()?;
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(
-            ReturnStatus::parse(s)
-                .ok_or_else(|| ApiError::invalid_field("status", "is not a return status"))?
-                .value(),
-        ),
-    };
+    let status = paging::status_filter(
+        q.status.as_deref(),
+        ReturnStatus::parse,
+        ReturnStatus::value,
+    )?;
     let filter = ReturnFilter {
         status,
         shipment_tracking_code: q.shipment_tracking_code,

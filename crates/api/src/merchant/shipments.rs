@@ -14,6 +14,7 @@ use depot_domain::codes::CodeKind;
 use depot_domain::money;
 use depot_domain::status::ShipmentStatus;
 use depot_domain::{ErrorCode, Lang};
+use depot_store::list::TimeRange;
 use depot_store::products::LineProductsError;
 use depot_store::shipments::{
     CancelCommand, CancelError, CancelOutcome, CreateShipmentError, NewShipment, ShipmentFilter,
@@ -237,32 +238,26 @@ pub struct ShipmentQuery {
     pub tracking_code: Option<String>,
     pub merchant_tracking_code_reference: Option<String>,
     pub courier_tracking_code: Option<String>,
-    pub created_time_from: Option<i64>,
-    pub created_time_to: Option<i64>,
-    pub updated_time_from: Option<i64>,
-    pub updated_time_to: Option<i64>,
 }
 
 /// Get B2C Shipment List, newest first.
 #[utoipa::path(get, path = "/shipments/b2c", tag = "Shipment", security(("api_key" = [])),
-    params(ShipmentQuery, Paging), responses((status = 200, body = Envelope<Vec<ShipmentView>>)))]
+    params(ShipmentQuery, TimeRange, Paging), responses((status = 200, body = Envelope<Vec<ShipmentView>>)))]
 pub async fn list_shipments(
     m: Merchant,
     ctx: ReplyContext,
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
     Query(q): Query<ShipmentQuery>,
+    Query(times): Query<TimeRange>,
     Query(paging): Query<Paging>,
 ) -> ApiResult<Page<Value>> {
     let page = paging.request()?;
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(
-            ShipmentStatus::parse(s)
-                .ok_or_else(|| ApiError::invalid_field("status", "is not a shipment status"))?
-                .value(),
-        ),
-    };
+    let status = paging::status_filter(
+        q.status.as_deref(),
+        ShipmentStatus::parse,
+        ShipmentStatus::value,
+    )?;
     let filter = ShipmentFilter {
         status,
         warehouse_code: q.warehouse_code,
@@ -270,10 +265,7 @@ pub async fn list_shipments(
         tracking_code: q.tracking_code,
         merchant_tracking_code_reference: q.merchant_tracking_code_reference,
         courier_tracking_code: q.courier_tracking_code,
-        created_time_from: q.created_time_from,
-        created_time_to: q.created_time_to,
-        updated_time_from: q.updated_time_from,
-        updated_time_to: q.updated_time_to,
+        times,
     };
     let found = state
         .db
