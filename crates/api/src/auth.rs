@@ -51,7 +51,11 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 
 /// Resolves a merchant token: the three outcomes of SPEC §1.1.
 pub async fn merchant_for_token(state: &AppState, token: &str) -> Result<Merchant, ApiError> {
-    let owner = state.db.key_owner(token).await?.ok_or_else(unknown_key)?;
+    let owner = state
+        .keys
+        .key_owner(&state.db, token)
+        .await?
+        .ok_or_else(unknown_key)?;
     if owner.business_status != BusinessStatus::Approved {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }

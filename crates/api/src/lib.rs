@@ -13,6 +13,7 @@ pub mod envelope;
 pub mod error;
 pub mod files;
 pub mod idempotency;
+pub mod key_cache;
 pub mod merchant;
 pub mod ops;
 pub mod paging;
@@ -78,6 +79,8 @@ pub struct AppState {
     pub limiter: Arc<rate_limit::Limiter>,
     /// Where file bytes live (a local directory unless replaced with [`AppState::with_files`]).
     pub files: Arc<dyn FileStorage>,
+    /// Recently seen approved API keys.
+    pub keys: Arc<key_cache::KeyCache>,
 }
 
 impl AppState {
@@ -90,6 +93,7 @@ impl AppState {
             config: Arc::new(config),
             limiter,
             files,
+            keys: Arc::default(),
         }
     }
 

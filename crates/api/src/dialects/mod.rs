@@ -56,7 +56,7 @@ pub(crate) enum AuthFailure {
 
 /// Resolves a full token (`dpk_<key id>_<secret>`) the way the merchant API does.
 pub(crate) async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller, AuthFailure> {
-    let owner = match state.db.key_owner(token).await {
+    let owner = match state.keys.key_owner(&state.db, token).await {
         Ok(Some(owner)) => owner,
         Ok(None) => return Err(AuthFailure::Invalid),
         Err(err) => {

@@ -151,7 +151,9 @@ pub async fn revoke_api_key(
     State(state): State<AppState>,
     Path(key_id): Path<String>,
 ) -> ApiResult<Data<serde_json::Value>> {
-    if !state.db.revoke_api_key(&key_id, state.now()).await? {
+    let revoked = state.db.revoke_api_key(&key_id, state.now()).await?;
+    state.keys.forget(&key_id);
+    if !revoked {
         return Err(ApiError::new(ErrorCode::ApiKeyNotFound));
     }
     Ok(Data(json!({ "key_id": key_id, "revoked": true })))
@@ -166,6 +168,7 @@ pub async fn reset_api_key(
     Path(key_id): Path<String>,
 ) -> ApiResult<Created<NewApiKey>> {
     let key = state.db.reset_api_key(&key_id, state.now()).await?;
+    state.keys.forget(&key_id);
     key.map(Created)
         .ok_or_else(|| ApiError::new(ErrorCode::ApiKeyNotFound))
 }
