@@ -20,6 +20,7 @@ pub mod returns;
 pub mod shipments;
 pub mod stock;
 pub mod tenants;
+pub mod webhooks;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
@@ -43,6 +44,15 @@ impl Backend {
         match self {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// The clause for queue-like claims: lock the rows read, and skip rows another
+    /// transaction holds instead of waiting for it. SQLite needs none (one writer).
+    pub fn for_update_skip_locked(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         }
     }
 }
