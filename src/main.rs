@@ -7,9 +7,12 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use depot_api::{AppState, Config};
 use depot_domain::clock::SystemClock;
-use depot_domain::Clock;
+use depot_domain::{Clock, SharedClock};
 use depot_store::{Db, PoolConfig};
+use depot_webhooks::schedule::parse_schedule;
+use depot_webhooks::{AddressPolicy, RetryPolicy, Worker, WorkerConfig};
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -91,6 +94,23 @@ struct ServeArgs {
     /// Log format: `text` or `json`.
     #[arg(long, env = "DEPOT_LOG_FORMAT", default_value = "text")]
     log_format: String,
+    /// Address ranges webhook targets may use although private, loopback or link-local
+    /// (comma-separated CIDRs, e.g. `127.0.0.0/8` for local testing). Default: none.
+    #[arg(long, env = "DEPOT_WEBHOOK_ALLOW_PRIVATE", default_value = "")]
+    webhook_allow_private: String,
+    /// Delays between webhook attempts (s, m, h, d); after the last one a delivery is FAILED.
+    #[arg(
+        long,
+        env = "DEPOT_WEBHOOK_RETRY_SCHEDULE",
+        default_value = "5s,5m,30m,2h,5h,10h,14h,20h,24h"
+    )]
+    webhook_retry_schedule: String,
+    /// Webhook requests in flight at once; 0 runs no delivery worker in this process.
+    #[arg(long, env = "DEPOT_WEBHOOK_CONCURRENCY", default_value_t = 64)]
+    webhook_concurrency: usize,
+    /// Seconds a webhook request may take, from connecting to the end of the reply.
+    #[arg(long, env = "DEPOT_WEBHOOK_TIMEOUT_SECS", default_value_t = 15)]
+    webhook_timeout_secs: u64,
 }
 
 #[derive(Subcommand)]
@@ -211,6 +231,14 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         demo::seed(&db, &public_url).await?;
     }
+    let policy = Arc::new(
+        AddressPolicy::parse(&args.webhook_allow_private)
+            .map_err(anyhow::Error::msg)
+            .context("--webhook-allow-private")?,
+    );
+    let schedule = parse_schedule(&args.webhook_retry_schedule)
+        .map_err(anyhow::Error::msg)
+        .context("--webhook-retry-schedule")?;
     let config = Config {
         ops_token: args.ops_token,
         rate_limit_per_minute: args.rate_limit_per_minute,
@@ -218,10 +246,41 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         public_url,
         upload_limit_bytes: args.upload_limit_bytes,
         storage_dir: args.storage_dir,
+        webhook_policy: policy.clone(),
     };
-    let state = AppState::new(db.clone(), Arc::new(SystemClock), config);
+    let clock: SharedClock = Arc::new(SystemClock);
+    let state = AppState::new(db.clone(), clock.clone(), config);
+
+    // One shutdown signal, fanned out to the HTTP server and the webhook worker.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let wait_for = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let worker = (args.webhook_concurrency > 0).then(|| {
+        let worker = Worker::new(
+            db.clone(),
+            clock,
+            WorkerConfig {
+                retry: RetryPolicy::with_schedule(schedule),
+                concurrency: args.webhook_concurrency,
+                per_endpoint_concurrency: (args.webhook_concurrency / 4).max(1),
+                request_timeout: Duration::from_secs(args.webhook_timeout_secs.max(1)),
+                policy,
+                ..WorkerConfig::default()
+            },
+        );
+        tokio::spawn(worker.run(wait_for(stopped.clone())))
+    });
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
     tracing::info!(%addr, backend = ?db.backend(), "depot listening");
-    depot_api::serve(listener, state, shutdown_signal()).await?;
+    depot_api::serve(listener, state, wait_for(stopped)).await?;
+    if let Some(worker) = worker {
+        // In-flight deliveries finish (bounded by their timeout) and are recorded.
+        let _ = worker.await;
+    }
     tracing::info!("depot stopped");
     Ok(())
 }

@@ -179,14 +179,14 @@ pub async fn send(request: RequestBuilder) -> Reply {
 
 /// A database of the test's own: a temporary SQLite file, or a fresh PostgreSQL database
 /// when `DEPOT_TEST_DATABASE_URL` names a server. Dropped with the test.
-struct TestDatabase {
-    url: String,
+pub struct TestDatabase {
+    pub url: String,
     pg_admin_url: Option<String>,
     name: String,
 }
 
 impl TestDatabase {
-    async fn create() -> TestDatabase {
+    pub async fn create() -> TestDatabase {
         let name = format!("depot_test_{}", uuid::Uuid::new_v4().simple());
         match std::env::var("DEPOT_TEST_DATABASE_URL")
             .ok()

@@ -11,3 +11,4 @@ mod foundation;
 mod inbound_returns;
 mod races;
 mod shipments;
+mod webhooks;

@@ -55,6 +55,8 @@ pub struct Config {
     pub upload_limit_bytes: usize,
     /// The directory the local file storage keeps file bytes in.
     pub storage_dir: PathBuf,
+    /// Which webhook target addresses subscriptions may use (`DEPOT_WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_policy: Arc<depot_webhooks::AddressPolicy>,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".to_string(),
             upload_limit_bytes: 20 * 1024 * 1024,
             storage_dir: PathBuf::from("./depot-files"),
+            webhook_policy: Arc::default(),
         }
     }
 }

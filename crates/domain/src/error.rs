@@ -71,6 +71,7 @@ error_codes! {
     PayloadTooLarge = 413, "Request body too large", "Dữ liệu yêu cầu quá lớn";
     FileNotFound = 404, "File not found", "Không tìm thấy tệp";
     WebhookNotFound = 404, "Webhook subscription not found", "Không tìm thấy đăng ký webhook";
+    WebhookDeliveryNotFound = 404, "Webhook delivery not found", "Không tìm thấy lượt gửi webhook";
 }
 
 impl ErrorCode {

@@ -296,10 +296,11 @@ impl Db {
 
     /// The business's subscriptions, oldest first.
     pub async fn webhooks(&self, business_id: i64, now: i64) -> Result<Vec<Webhook>> {
-        let rows = sqlx::query("SELECT * FROM webhook_endpoints WHERE business_id = $1 ORDER BY id")
-            .bind(business_id)
-            .fetch_all(self.reader())
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM webhook_endpoints WHERE business_id = $1 ORDER BY id")
+                .bind(business_id)
+                .fetch_all(self.reader())
+                .await?;
         let mut hooks = rows
             .iter()
             .map(|r| Webhook::from_row(r, now))
@@ -327,12 +328,11 @@ impl Db {
 
     /// One subscription of the business (None for another business's).
     pub async fn webhook(&self, business_id: i64, id: i64, now: i64) -> Result<Option<Webhook>> {
-        let row =
-            sqlx::query("SELECT * FROM webhook_endpoints WHERE id = $1 AND business_id = $2")
-                .bind(id)
-                .bind(business_id)
-                .fetch_optional(self.writer())
-                .await?;
+        let row = sqlx::query("SELECT * FROM webhook_endpoints WHERE id = $1 AND business_id = $2")
+            .bind(id)
+            .bind(business_id)
+            .fetch_optional(self.writer())
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let mut hook = Webhook::from_row(&row, now)?;
         let codes = sqlx::query(

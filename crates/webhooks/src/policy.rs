@@ -80,7 +80,10 @@ impl AddressPolicy {
             Some(url::Host::Domain(name)) => {
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 if name == "localhost" || name.ends_with(".localhost") {
-                    vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)]
+                    vec![
+                        IpAddr::V4(Ipv4Addr::LOCALHOST),
+                        IpAddr::V6(Ipv6Addr::LOCALHOST),
+                    ]
                 } else {
                     Vec::new()
                 }
@@ -144,9 +147,8 @@ impl Resolve for PolicyResolver {
         let policy = self.0.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed: Vec<SocketAddr> = found
                 .iter()
                 .copied()
@@ -173,9 +175,22 @@ mod tests {
     fn private_and_special_addresses_are_refused_by_default() {
         let policy = AddressPolicy::default();
         for ip in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-            "100.64.0.1", "224.0.0.1", "255.255.255.255", "::1", "::", "fd00::1", "fe80::1",
-            "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
         ] {
             assert!(!policy.permits(ip.parse().unwrap()), "{ip} refused");
         }
@@ -218,7 +233,10 @@ mod tests {
             policy.check_url("https://user:pw@example.com/"),
             Err(UrlProblem::Invalid(_))
         ));
-        assert!(matches!(policy.check_url("nope"), Err(UrlProblem::Invalid(_))));
+        assert!(matches!(
+            policy.check_url("nope"),
+            Err(UrlProblem::Invalid(_))
+        ));
         let local = AddressPolicy::parse("127.0.0.0/8").unwrap();
         assert!(local.check_url("http://127.0.0.1:9000/hook").is_ok());
     }

@@ -112,7 +112,11 @@ pub fn parse_schedule(text: &str) -> Result<Vec<i64>, String> {
                 "m" => 60,
                 "h" => 3600,
                 "d" => 86400,
-                _ => return Err(format!("bad unit in retry step `{step}` (use s, m, h or d)")),
+                _ => {
+                    return Err(format!(
+                        "bad unit in retry step `{step}` (use s, m, h or d)"
+                    ))
+                }
             };
             if n <= 0 {
                 return Err(format!("retry step `{step}` must be positive"));

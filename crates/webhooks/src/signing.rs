@@ -10,6 +10,9 @@ use rand::RngCore;
 use sha2::Sha256;
 
 pub const SECRET_PREFIX: &str = "whsec_";
+/// After a rotation the old secret keeps signing (beside the new one) this long, so receivers
+/// can switch without dropping a delivery.
+pub const ROTATION_GRACE_SECONDS: i64 = 24 * 3600;
 /// Random bytes in a new secret (192 bits, as Standard Webhooks implementations use).
 const SECRET_BYTES: usize = 24;
 

@@ -362,7 +362,10 @@ impl Worker {
             .post(&d.url)
             .timeout(self.config.request_timeout)
             .header(CONTENT_TYPE, "application/json")
-            .header(USER_AGENT, concat!("Depot-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .header(
+                USER_AGENT,
+                concat!("Depot-Webhooks/", env!("CARGO_PKG_VERSION")),
+            )
             .header("webhook-id", &d.instance_id)
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)

@@ -7,6 +7,7 @@ pub mod products;
 pub mod purchase_orders;
 pub mod returns;
 pub mod shipments;
+pub mod webhooks;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -42,4 +43,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::return_detail))
         .routes(routes!(returns::cancel_return))
         .merge(files::router())
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::get_one, webhooks::delete))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::enable))
+        .routes(routes!(webhooks::disable))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::retry_delivery))
 }
