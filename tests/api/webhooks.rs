@@ -1159,12 +1159,16 @@ impl Server {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("depot starts");
-        let base = format!("http://127.0.0.1:{port}");
+        // Owned at once, so a failed start still kills and reaps the process (Drop).
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         let client = reqwest::Client::new();
         for _ in 0..200 {
-            if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
+            if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await {
                 if r.status() == 200 {
-                    return Server { child, base };
+                    return server;
                 }
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

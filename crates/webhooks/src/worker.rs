@@ -203,9 +203,12 @@ impl Worker {
             } else {
                 Duration::ZERO
             };
+            // Idle: look again after the poll interval, or as soon as a request finishes (its
+            // endpoint may have been skipped as busy, or a slot was all that was missing).
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(pause), if !pause.is_zero() => {}
+                _ = finished.notified(), if !pause.is_zero() && errors == 0 => {}
                 _ = std::future::ready(()), if pause.is_zero() => {}
             }
         }
