@@ -9,6 +9,7 @@
 //!    delivery at once, and a crashed worker's lease simply runs out;
 //! 3. [`Db::record_attempts`] writes the outcome of the HTTP calls, guarded by the lease token.
 
+use crate::list::{Cursor, Filter, PageOf, PageRequest};
 use crate::{opt_i64, Db, Result};
 use depot_domain::Lang;
 use serde::Serialize;
@@ -201,16 +202,6 @@ impl Delivery {
 const DELIVERY_COLUMNS: &str = "d.id, d.endpoint_id, d.status, d.attempt_count, \
     d.next_attempt_time, d.last_attempt_time, d.last_http_status, d.created_time, \
     d.updated_time, e.event_code, e.instance_id";
-
-/// A page of deliveries: newest first; `after` is the (created_time, id) of the last row of
-/// the previous page when paging by cursor.
-#[derive(Debug, Clone, Default)]
-pub struct DeliveryFilter {
-    pub status: Option<DeliveryStatus>,
-    pub limit: i64,
-    pub offset: i64,
-    pub after: Option<(i64, i64)>,
-}
 
 /// A delivery leased by a worker, with all it needs to make the HTTP call.
 #[derive(Debug, Clone)]
@@ -426,44 +417,44 @@ impl Db {
         self.webhook(business_id, id, now).await
     }
 
-    /// A page of a subscription's deliveries (newest first) with their attempts, and the
-    /// count of all that match.
+    /// A page of a subscription's deliveries (newest first, SPEC §1.7) with their attempts.
     pub async fn webhook_deliveries(
         &self,
         endpoint_id: i64,
-        filter: &DeliveryFilter,
-    ) -> Result<(Vec<Delivery>, i64)> {
-        let status = filter.status.map(DeliveryStatus::as_str);
-        let total: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 \
-             AND ($2 IS NULL OR status = $2)",
-        )
-        .bind(endpoint_id)
-        .bind(status)
-        .fetch_one(self.reader())
-        .await?
-        .try_get("n")?;
-        let (after_time, after_id) = filter.after.unwrap_or((i64::MAX, i64::MAX));
-        let rows = sqlx::query(&format!(
-            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN events e ON e.id = d.event_id \
-             WHERE d.endpoint_id = $1 AND ($2 IS NULL OR d.status = $2) \
-             AND (d.created_time < $3 OR (d.created_time = $3 AND d.id < $4)) \
-             ORDER BY d.created_time DESC, d.id DESC LIMIT $5 OFFSET $6"
-        ))
-        .bind(endpoint_id)
-        .bind(status)
-        .bind(after_time)
-        .bind(after_id)
-        .bind(filter.limit)
-        .bind(filter.offset)
-        .fetch_all(self.reader())
-        .await?;
-        let mut deliveries = rows
+        status: Option<DeliveryStatus>,
+        page: &PageRequest,
+    ) -> Result<PageOf<Delivery>> {
+        let mut filter = Filter::new();
+        filter.int("d.endpoint_id = ?", endpoint_id);
+        filter.opt_text("d.status = ?", status.map(DeliveryStatus::as_str));
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM webhook_deliveries d{}",
+            filter.where_sql()
+        );
+        let total: i64 = filter
+            .bind_all(sqlx::query(&count_sql))
+            .fetch_one(self.reader())
+            .await?
+            .try_get(0)?;
+        let tail = page.apply(&mut filter, "d");
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN events e ON e.id = d.event_id{}{tail}",
+            filter.where_sql()
+        );
+        let rows = filter
+            .bind_all(sqlx::query(&sql))
+            .fetch_all(self.reader())
+            .await?;
+        let deliveries = rows
             .iter()
             .map(Delivery::from_row)
             .collect::<Result<Vec<_>>>()?;
-        self.attach_attempts(&mut deliveries).await?;
-        Ok((deliveries, total))
+        let mut found = page.finish(deliveries, total, |d| Cursor {
+            created_time: d.created_time,
+            id: d.delivery_id,
+        });
+        self.attach_attempts(&mut found.items).await?;
+        Ok(found)
     }
 
     async fn attach_attempts(&self, deliveries: &mut [Delivery]) -> Result<()> {

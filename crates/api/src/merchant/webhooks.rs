@@ -4,13 +4,12 @@
 use crate::auth::Merchant;
 use crate::envelope::{Created, Data, Envelope, Json, Page, Query};
 use crate::error::{ApiError, ApiResult};
+use crate::paging::{self, Paging};
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, State};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use depot_domain::{ErrorCode, Lang};
 use depot_store::events::ALL_EVENT_CODES;
-use depot_store::webhooks::{Delivery, DeliveryFilter, DeliveryStatus, Webhook};
+use depot_store::webhooks::{Delivery, DeliveryStatus, Webhook};
 use depot_webhooks::policy::UrlProblem;
 use depot_webhooks::signing::{generate_secret, ROTATION_GRACE_SECONDS};
 use serde::{Deserialize, Serialize};
@@ -214,28 +213,12 @@ async fn set_enabled(
 pub struct DeliveryQuery {
     /// PENDING, SUCCEEDED or FAILED.
     pub status: Option<String>,
-    /// 1-based page (ignored with `cursor`).
-    pub page: Option<i64>,
-    /// Rows per page: default 50, at most 200.
-    pub page_size: Option<i64>,
-    /// Opaque position from the previous page's `Link: rel="next"`.
-    pub cursor: Option<String>,
-}
-
-fn encode_cursor(created_time: i64, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{created_time}.{id}"))
-}
-
-fn decode_cursor(cursor: &str) -> Option<(i64, i64)> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-    let (t, id) = text.split_once('.')?;
-    Some((t.parse().ok()?, id.parse().ok()?))
 }
 
 /// A subscription's deliveries, newest first: each event sent to it, its status, and every
 /// attempt with time, HTTP status, duration and the start of the reply.
 #[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "Webhooks", security(("api_key" = [])),
-    params(("id" = i64, Path, description = "Subscription id"), DeliveryQuery),
+    params(("id" = i64, Path, description = "Subscription id"), DeliveryQuery, Paging),
     responses((status = 200, body = Envelope<Vec<Delivery>>)))]
 pub async fn deliveries(
     m: Merchant,
@@ -243,53 +226,22 @@ pub async fn deliveries(
     Path(id): Path<String>,
     OriginalUri(uri): OriginalUri,
     Query(q): Query<DeliveryQuery>,
+    Query(paging): Query<Paging>,
 ) -> ApiResult<Page<Delivery>> {
+    let page = paging.request()?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(DeliveryStatus::parse(s).ok_or_else(|| {
             ApiError::invalid_field("status", "must be PENDING, SUCCEEDED or FAILED")
         })?),
     };
-    let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => None,
-        Some(c) => Some(
-            decode_cursor(c).ok_or_else(|| ApiError::invalid_field("cursor", "is not valid"))?,
-        ),
-    };
-    let limit = q.page_size.unwrap_or(50).clamp(1, 200);
-    let page = q.page.unwrap_or(1).max(1);
     let hook = state
         .db
         .webhook(m.business_id, webhook_id(&id)?, state.now())
         .await?
         .ok_or_else(not_found)?;
-    let filter = DeliveryFilter {
-        status,
-        limit,
-        offset: if after.is_some() {
-            0
-        } else {
-            (page - 1) * limit
-        },
-        after,
-    };
-    let (items, total) = state.db.webhook_deliveries(hook.id, &filter).await?;
-    let next = match items.last() {
-        Some(last) if items.len() as i64 == limit => {
-            let mut query: Vec<String> = Vec::new();
-            if let Some(s) = status {
-                query.push(format!("status={}", s.as_str()));
-            }
-            query.push(format!("page_size={limit}"));
-            query.push(format!(
-                "cursor={}",
-                encode_cursor(last.created_time, last.delivery_id)
-            ));
-            Some(format!("{}?{}", uri.path(), query.join("&")))
-        }
-        _ => None,
-    };
-    Ok(Page { items, total, next })
+    let found = state.db.webhook_deliveries(hook.id, status, &page).await?;
+    Ok(paging::reply(&uri, found, |d| d))
 }
 
 /// Send one delivery again now, whatever its status, with the same `webhook-id`. The attempt
