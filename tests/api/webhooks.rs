@@ -541,6 +541,91 @@ async fn every_event_kind_arrives_signed_and_verifies_independently() {
     assert_eq!(h["failing_since"], Value::Null);
 }
 
+/// End to end: real changes through the merchant and operator APIs (product, stock, PO,
+/// shipment, return) produce every event kind of SPEC §3.7, and each arrives signed, once.
+#[tokio::test]
+async fn real_changes_deliver_every_event_kind_signed() {
+    const WH: &str = "WH-HK01";
+    let app = app().await;
+    let m = app.merchant().await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = subscribe(&app, &m, json!({"url": receiver.url, "language": "en"})).await;
+    app.warehouse(WH).await;
+    let a = app.product(&m, "SKU-WH", WH).await;
+    let po = send(app.api(&m, Method::POST, "/purchase-orders/create").json(&json!({
+        "warehouse_code": WH, "merchant_po_reference": "PO-WH",
+        "packages": [{"package_code": "PK-1", "items": [{"oasin": a, "product_quantity": 5}]}],
+        "estimated_arrival_time": app.clock.now() + 86400
+    })))
+    .await;
+    let po = po.expect_ok(201)["po_code"].as_str().unwrap().to_string();
+    send(
+        app.ops(Method::POST, &format!("/purchase-orders/{po}/receive"))
+            .json(&json!({"items": [
+                {"package_code": "PK-1", "oasin": a, "inbound_quantity": 5, "putaway_quantity": 5}
+            ]})),
+    )
+    .await
+    .expect_ok(200);
+    let shipment = app.create_shipment(&m, "SO-WH", WH, &[(&a, 2)]).await;
+    let shipment = shipment.expect_ok(200)["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.walk(
+        &shipment,
+        &[
+            "ALLOCATED",
+            "PICKED",
+            "PACKED",
+            "HANDOVER",
+            "IN_TRANSIT",
+            "DELIVERED",
+        ],
+    )
+    .await;
+    send(
+        app.api(&m, Method::POST, "/return-shipments/b2c/create")
+            .json(&json!({
+                "warehouse_code": WH, "shipment_tracking_code": shipment,
+                "merchant_return_tracking_code_reference": "RET-WH",
+                "items": [{"oasin": a, "product_quantity": 1}]
+            })),
+    )
+    .await
+    .expect_ok(200);
+
+    let outbox = app.events(m.business_id).await;
+    worker(&app).run_until_idle().await.unwrap();
+    let hits = receiver.hits();
+    assert_eq!(hits.len(), outbox.len(), "every event, once");
+    for hit in &hits {
+        verify(&secret, hit);
+        assert_eq!(hit.header("webhook-id"), hit.json()["instance_id"]);
+    }
+    for code in ALL_EVENT_CODES {
+        assert!(
+            hits.iter().any(|h| h.json()["event_code"] == *code),
+            "{code} delivered"
+        );
+    }
+    let shipment_events: Vec<_> = hits
+        .iter()
+        .map(|h| h.json())
+        .filter(|b| b["event_code"] == SHIPMENT_UPDATE_STATUS)
+        .collect();
+    assert!(shipment_events
+        .iter()
+        .any(|b| b["status_info"]["label"].is_string()));
+    // The bodies are the English renderings stored in the outbox.
+    let mut sent: Vec<Value> = hits.iter().map(Hit::json).collect();
+    let mut stored: Vec<Value> = outbox.into_iter().map(|(_, p)| p).collect();
+    let key = |v: &Value| v["instance_id"].as_str().unwrap().to_string();
+    sent.sort_by_key(key);
+    stored.sort_by_key(key);
+    assert_eq!(sent, stored);
+}
+
 #[tokio::test]
 async fn event_filter_and_payload_language_per_subscription() {
     let app = app().await;
