@@ -1222,6 +1222,8 @@ struct Server {
 
 impl Server {
     async fn start(database_url: &str, port: u16) -> Server {
+        let log =
+            std::env::temp_dir().join(format!("depot-crash-{port}-{}.log", uuid::Uuid::new_v4()));
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
             .args([
                 "--database-url",
@@ -1242,23 +1244,35 @@ impl Server {
             ])
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("depot starts");
         // Owned at once, so a failed start still kills and reaps the process (Drop).
-        let server = Server {
+        let mut server = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
         };
         let client = reqwest::Client::new();
-        for _ in 0..200 {
+        // Generous: on a loaded two-core box start-up (connect, migrate) can take a while.
+        for _ in 0..1200 {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!(
+                    "depot serve exited ({status}): {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
             if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await {
                 if r.status() == 200 {
+                    let _ = std::fs::remove_file(&log);
                     return server;
                 }
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("depot serve did not come up");
+        panic!(
+            "depot serve did not come up: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
     }
 
     fn kill_9(&mut self) {
