@@ -226,3 +226,35 @@ pub(crate) fn opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
     use sqlx::Row;
     Ok(row.try_get::<Option<i64>, _>(col)?)
 }
+
+/// The guarded status update every state machine uses: moves row `id` of `table` from status
+/// `from` to `to`, stamping `status_time`, `updated_time` and the milestone column (e.g.
+/// `cancelled_time`) with `now`. The row is locked by the caller, so finding it in another
+/// status means the data broke an invariant: nothing is committed.
+pub(crate) async fn set_status(
+    tx: &mut Tx<'_>,
+    table: &str,
+    id: i64,
+    (from, to): (i64, i64),
+    milestone: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let milestone = milestone
+        .map(|column| format!(", {column} = $3"))
+        .unwrap_or_default();
+    let done = sqlx::query(&format!(
+        "UPDATE {table} SET status = $2, status_time = $3, updated_time = $3{milestone} WHERE id = $1 AND status = $4"
+    ))
+    .bind(id)
+    .bind(to)
+    .bind(now)
+    .bind(from)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Invariant(format!(
+            "{table} {id} left status {from} under a lock"
+        )));
+    }
+    Ok(())
+}

@@ -315,27 +315,13 @@ async fn change_status(
     now: i64,
 ) -> Result<PurchaseOrder> {
     let milestone = match to {
-        PoStatus::Receiving => ", received_time = $3",
-        PoStatus::Completed => ", completed_time = $3",
-        PoStatus::Cancelled => ", cancelled_time = $3",
-        PoStatus::Transit => "",
+        PoStatus::Receiving => Some("received_time"),
+        PoStatus::Completed => Some("completed_time"),
+        PoStatus::Cancelled => Some("cancelled_time"),
+        PoStatus::Transit => None,
     };
-    let done = sqlx::query(&format!(
-        "UPDATE purchase_orders SET status = $2, status_time = $3, updated_time = $3{milestone} WHERE id = $1 AND status = $4"
-    ))
-    .bind(po.id)
-    .bind(to.value())
-    .bind(now)
-    .bind(po.status.value())
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(crate::StoreError::Invariant(format!(
-            "PO {} left {} under a lock",
-            po.id,
-            po.status.name()
-        )));
-    }
+    let change = (po.status.value(), to.value());
+    crate::set_status(tx, "purchase_orders", po.id, change, milestone, now).await?;
     let changed = load_po(tx, po.id).await?.expect("PO exists");
     record_po_event(tx, &changed, Some((po.status, po.status_time)), now).await?;
     Ok(changed)

@@ -232,26 +232,12 @@ async fn change_status(
     now: i64,
 ) -> Result<ReturnShipment> {
     let milestone = match to {
-        ReturnStatus::Received => ", received_time = $3",
-        ReturnStatus::Cancelled => ", cancelled_time = $3",
-        _ => "",
+        ReturnStatus::Received => Some("received_time"),
+        ReturnStatus::Cancelled => Some("cancelled_time"),
+        _ => None,
     };
-    let done = sqlx::query(&format!(
-        "UPDATE return_shipments SET status = $2, status_time = $3, updated_time = $3{milestone} WHERE id = $1 AND status = $4"
-    ))
-    .bind(ret.id)
-    .bind(to.value())
-    .bind(now)
-    .bind(ret.status.value())
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(crate::StoreError::Invariant(format!(
-            "return {} left {} under a lock",
-            ret.id,
-            ret.status.name()
-        )));
-    }
+    let change = (ret.status.value(), to.value());
+    crate::set_status(tx, "return_shipments", ret.id, change, milestone, now).await?;
     let changed = load_return(tx, ret.id).await?.expect("return exists");
     record_return_event(tx, &changed, Some((ret.status, ret.status_time)), now).await?;
     Ok(changed)

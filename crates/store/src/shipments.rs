@@ -563,7 +563,7 @@ pub(crate) async fn allocate_waiting(
     Ok(())
 }
 
-/// The guarded status update: changes the row only if it is still in `from`.
+/// Moves a locked shipment from `from` to `to`, stamping the milestone time `to` reaches.
 async fn set_status(
     tx: &mut Tx<'_>,
     id: i64,
@@ -572,30 +572,23 @@ async fn set_status(
     now: i64,
 ) -> Result<()> {
     let milestone = match to {
-        ShipmentStatus::Allocated => ", allocated_time = $3",
-        ShipmentStatus::Picked => ", picked_time = $3",
-        ShipmentStatus::Packed => ", packed_time = $3",
-        ShipmentStatus::Handover => ", handover_time = $3",
-        ShipmentStatus::Delivered => ", delivered_time = $3",
-        ShipmentStatus::Cancelled | ShipmentStatus::CancelledAfterPacked => ", cancelled_time = $3",
-        _ => "",
+        ShipmentStatus::Allocated => Some("allocated_time"),
+        ShipmentStatus::Picked => Some("picked_time"),
+        ShipmentStatus::Packed => Some("packed_time"),
+        ShipmentStatus::Handover => Some("handover_time"),
+        ShipmentStatus::Delivered => Some("delivered_time"),
+        ShipmentStatus::Cancelled | ShipmentStatus::CancelledAfterPacked => Some("cancelled_time"),
+        _ => None,
     };
-    let done = sqlx::query(&format!(
-        "UPDATE shipments SET status = $2, status_time = $3, updated_time = $3{milestone} WHERE id = $1 AND status = $4"
-    ))
-    .bind(id)
-    .bind(to.value())
-    .bind(now)
-    .bind(from.value())
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(crate::StoreError::Invariant(format!(
-            "shipment {id} left {} under a lock",
-            from.name()
-        )));
-    }
-    Ok(())
+    crate::set_status(
+        tx,
+        "shipments",
+        id,
+        (from.value(), to.value()),
+        milestone,
+        now,
+    )
+    .await
 }
 
 impl Db {
