@@ -359,19 +359,21 @@ async fn record_change(
     note: Option<&str>,
     now: i64,
 ) -> Result<Shipment> {
-    let status: i64 = sqlx::query_scalar("SELECT status FROM shipments WHERE id = $1")
-        .bind(shipment_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let mut shipment = load_one(tx, shipment_id).await?.expect("shipment exists");
     sqlx::query("INSERT INTO shipment_history (shipment_id, status, actor, note, created_time) VALUES ($1, $2, $3, $4, $5)")
         .bind(shipment_id)
-        .bind(status)
+        .bind(shipment.status.value())
         .bind(actor)
         .bind(note)
         .bind(now)
         .execute(&mut **tx)
         .await?;
-    let shipment = load_one(tx, shipment_id).await?.expect("shipment exists");
+    shipment.history.push(HistoryEntry {
+        status: shipment.status,
+        actor: actor.to_string(),
+        note: note.map(str::to_string),
+        created_time: now,
+    });
     let business_id = shipment.business_id;
     record_event(tx, business_id, SHIPMENT_UPDATE_STATUS, now, |lang| {
         status_event(
@@ -383,21 +385,57 @@ async fn record_change(
     Ok(shipment)
 }
 
-/// Reserves every line from sellable stock, or nothing. Balances are locked in product order,
-/// checked, then moved, so the moves cannot fail half-way.
+/// Where a shipment's goods are kept: the sellable balances its lines draw on.
+struct Site<'a> {
+    business_id: i64,
+    warehouse_id: i64,
+    warehouse_code: &'a str,
+}
+
+impl Site<'_> {
+    fn key(&self, product_id: i64, sku: String) -> StockKey {
+        StockKey {
+            business_id: self.business_id,
+            warehouse_id: self.warehouse_id,
+            warehouse_code: self.warehouse_code.to_string(),
+            product_id,
+            sku,
+            stock_level: SELLABLE.to_string(),
+        }
+    }
+}
+
+impl Shipment {
+    fn site(&self) -> Site<'_> {
+        Site {
+            business_id: self.business_id,
+            warehouse_id: self.warehouse_id,
+            warehouse_code: &self.warehouse_code,
+        }
+    }
+
+    /// Units still to ship, by product (with the SKU the ledger records).
+    fn open_units(&self) -> BTreeMap<i64, (String, i64)> {
+        let mut units: BTreeMap<i64, (String, i64)> = BTreeMap::new();
+        for l in &self.lines {
+            units.entry(l.product_id).or_insert((l.sku.clone(), 0)).1 += l.open_quantity();
+        }
+        units
+    }
+}
+
+/// Reserves `units` (product → SKU and quantity) from sellable stock, all or nothing.
+/// Balances are locked in product order, checked, then moved, so the moves cannot fail
+/// half-way.
 async fn try_reserve(
     tx: &mut Tx<'_>,
     backend: Backend,
-    shipment: &Shipment,
+    site: &Site<'_>,
+    units: BTreeMap<i64, (String, i64)>,
     reference: &str,
     now: i64,
 ) -> Result<bool> {
-    let mut wanted: BTreeMap<i64, (String, i64)> = BTreeMap::new();
-    for l in &shipment.lines {
-        let entry = wanted.entry(l.product_id).or_insert((l.sku.clone(), 0));
-        entry.1 += l.open_quantity();
-    }
-    let ids = wanted
+    let ids = units
         .keys()
         .map(i64::to_string)
         .collect::<Vec<_>>()
@@ -408,22 +446,21 @@ async fn try_reserve(
          ORDER BY product_id{}",
         backend.for_update()
     ))
-    .bind(shipment.business_id)
-    .bind(shipment.warehouse_id)
+    .bind(site.business_id)
+    .bind(site.warehouse_id)
     .fetch_all(&mut **tx)
     .await?;
     let mut available: HashMap<i64, i64> = HashMap::new();
     for r in rows {
         available.insert(r.try_get("product_id")?, r.try_get("available")?);
     }
-    if wanted
+    if units
         .iter()
         .any(|(id, (_, q))| available.get(id).copied().unwrap_or(0) < *q)
     {
         return Ok(false);
     }
-    for (product_id, (sku, quantity)) in wanted {
-        let key = sellable_key(shipment, product_id, sku);
+    for (product_id, (sku, quantity)) in units {
         let m = StockMove {
             movement: Movement::Reserve,
             on_hand_delta: 0,
@@ -432,22 +469,29 @@ async fn try_reserve(
             reason: None,
             is_abnormal: false,
         };
-        move_stock(tx, &key, &m, now)
+        move_stock(tx, &site.key(product_id, sku), &m, now)
             .await?
             .expect("balance locked and checked");
     }
     Ok(true)
 }
 
-fn sellable_key(shipment: &Shipment, product_id: i64, sku: String) -> StockKey {
-    StockKey {
-        business_id: shipment.business_id,
-        warehouse_id: shipment.warehouse_id,
-        warehouse_code: shipment.warehouse_code.clone(),
-        product_id,
-        sku,
-        stock_level: SELLABLE.to_string(),
-    }
+/// Reserves what a shipment still needs, all or nothing.
+async fn reserve_shipment(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    shipment: &Shipment,
+    now: i64,
+) -> Result<bool> {
+    try_reserve(
+        tx,
+        backend,
+        &shipment.site(),
+        shipment.open_units(),
+        &shipment.tracking_code(),
+        now,
+    )
+    .await
 }
 
 /// Moves stock for `quantities` (line id → units) of a shipment by the effect of its status.
@@ -475,7 +519,7 @@ async fn apply_effect(
             StockEffect::Release => (Movement::Release, 0, -q),
             StockEffect::Restock => (movement_for_restock, q, 0),
         };
-        let key = sellable_key(shipment, product_id, sku);
+        let key = shipment.site().key(product_id, sku);
         let m = StockMove {
             movement,
             on_hand_delta: on_hand,
@@ -540,7 +584,7 @@ pub(crate) async fn allocate_waiting(
         if shipment.status != ShipmentStatus::OutOfStock {
             continue;
         }
-        if try_reserve(tx, backend, &shipment, &shipment.tracking_code(), now).await? {
+        if reserve_shipment(tx, backend, &shipment, now).await? {
             set_status(
                 tx,
                 shipment.id,
@@ -647,6 +691,7 @@ impl Db {
             }
             Err(e) => return Err(e.into()),
         };
+        let mut units: BTreeMap<i64, (String, i64)> = BTreeMap::new();
         for (position, (oasin, quantity)) in new.items.iter().enumerate() {
             let p = &products[oasin];
             sqlx::query(
@@ -659,18 +704,16 @@ impl Db {
             .bind(position as i64)
             .execute(&mut *tx)
             .await?;
+            units.entry(p.product_id).or_insert((p.sku.clone(), 0)).1 += quantity;
         }
         // Created waiting; reserved at once when every line is covered.
-        let shipment = load_one(&mut tx, id).await?.expect("just inserted");
-        if try_reserve(
-            &mut tx,
-            self.backend(),
-            &shipment,
-            &shipment.tracking_code(),
-            now,
-        )
-        .await?
-        {
+        let site = Site {
+            business_id,
+            warehouse_id,
+            warehouse_code: &new.warehouse_code,
+        };
+        let reference = CodeKind::Shipment.format(id);
+        if try_reserve(&mut tx, self.backend(), &site, units, &reference, now).await? {
             set_status(
                 &mut tx,
                 id,
@@ -809,8 +852,7 @@ impl Db {
         let products: Vec<i64> = shipment.lines.iter().map(|l| l.product_id).collect();
         match (from, to) {
             (ShipmentStatus::OutOfStock, ShipmentStatus::New)
-                if !try_reserve(&mut tx, backend, &shipment, &shipment.tracking_code(), now)
-                    .await? =>
+                if !reserve_shipment(&mut tx, backend, &shipment, now).await? =>
             {
                 return Ok(Err(TransitionError::InsufficientStock));
             }
@@ -827,8 +869,8 @@ impl Db {
             }
             (ShipmentStatus::Allocated, ShipmentStatus::Picked) => {
                 // The reserved goods leave the shelf: on hand and reserved drop together.
-                for (product_id, (sku, q)) in open_by_product(&shipment) {
-                    let key = sellable_key(&shipment, product_id, sku);
+                for (product_id, (sku, q)) in shipment.open_units() {
+                    let key = shipment.site().key(product_id, sku);
                     let reference = shipment.tracking_code();
                     let m = StockMove {
                         movement: Movement::Pick,
@@ -927,14 +969,6 @@ impl Db {
         }
         Ok(results)
     }
-}
-
-fn open_by_product(shipment: &Shipment) -> BTreeMap<i64, (String, i64)> {
-    let mut m: BTreeMap<i64, (String, i64)> = BTreeMap::new();
-    for l in &shipment.lines {
-        m.entry(l.product_id).or_insert((l.sku.clone(), 0)).1 += l.open_quantity();
-    }
-    m
 }
 
 /// The first cancellation's result, for an idempotent repeat.
@@ -1107,7 +1141,7 @@ async fn open_successor(
     let successor = record_change(tx, id, None, actor, Some(&note), now).await?;
     // A waiting successor asks for less than its original did: it may fit now.
     if status == ShipmentStatus::OutOfStock
-        && try_reserve(tx, backend, &successor, &successor.tracking_code(), now).await?
+        && reserve_shipment(tx, backend, &successor, now).await?
     {
         set_status(tx, id, ShipmentStatus::OutOfStock, ShipmentStatus::New, now).await?;
         record_change(
