@@ -202,9 +202,14 @@ async fn resolve(
 ) -> depot_store::Result<Option<Shipment>> {
     let mut filter = Filter::new();
     match CodeKind::Shipment.parse(awb) {
-        // The id comes from our own parser, an integer: safe to inline.
+        // Both integers are ours (the key's business, the parsed code), so inlining them is
+        // safe. A UNION rather than `courier_tracking_code = ? OR id = …` keeps both look-ups
+        // on an index (an OR across columns scans the business's every shipment).
         Some(id) => filter.text(
-            &format!("(s.courier_tracking_code = ? OR s.id = {id})"),
+            &format!(
+                "s.id IN (SELECT id FROM shipments WHERE business_id = {business_id} \
+                 AND courier_tracking_code = ? UNION ALL SELECT {id})"
+            ),
             awb,
         ),
         None => filter.text("s.courier_tracking_code = ?", awb),
