@@ -182,6 +182,13 @@ async fn purchase_order_errors_and_cancel() {
     let mut body = po_body("PO-6", &a, &b);
     body["packages"] = json!([]);
     create(body).await.expect_error(422, "INVALID_PAYLOAD");
+    let mut body = po_body("PO-7", &a, &b);
+    body["estimated_arrival_time"] = json!(-5);
+    assert!(
+        create(body).await.expect_error(422, "INVALID_PAYLOAD")["error_detail"]
+            ["estimated_arrival_time"]
+            .is_array()
+    );
 
     send(app.api(
         &other,

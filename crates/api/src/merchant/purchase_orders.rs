@@ -133,6 +133,12 @@ fn validate(body: CreatePo) -> ApiResult<NewPurchaseOrder> {
             }
         }
     }
+    if body.estimated_arrival_time.is_some_and(|t| t < 0) {
+        errors.push((
+            "estimated_arrival_time".into(),
+            "must be a Unix time in seconds".into(),
+        ));
+    }
     for (i, d) in body.po_documents.iter().enumerate() {
         if d.document_type.trim().is_empty() {
             errors.push((
