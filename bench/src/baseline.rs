@@ -70,8 +70,14 @@ pub async fn run(
     load: Load,
     tag: &str,
     names: &[String],
+    http_rates: &HashMap<String, f64>,
 ) -> anyhow::Result<HashMap<String, Outcome>> {
     let mut results = HashMap::new();
+    // Pools for the in-process side: up to 4× what HTTP reached, within [lo, hi].
+    let guess = |scenario: &str, lo: f64, hi: f64| match http_rates.get(scenario) {
+        Some(r) => (r * 4.0).clamp(lo, hi),
+        None => hi,
+    };
     let pool_size = |per_second: f64| {
         ((per_second * load.duration.as_secs_f64()).ceil() as u64 + load.concurrency as u64)
             .min(load.max_requests)
@@ -167,7 +173,7 @@ pub async fn run(
             }
             // The dialects run the same store call as the native cancel; their rows reuse it.
             "cancel" => {
-                let pool = pool("x", pool_size(15_000.0), 1).await?;
+                let pool = pool("x", pool_size(guess("cancel", 2_000.0, 15_000.0)), 1).await?;
                 let db = dbs.fresh.clone();
                 let cmd = Arc::new(cmd(
                     CancelGuard::BeforeHandover,
@@ -185,7 +191,7 @@ pub async fn run(
                 .await
             }
             "bulk-cancel" => {
-                let requests = pool_size(800.0);
+                let requests = pool_size(guess("bulk-cancel", 5_000.0, 80_000.0) / BULK as f64);
                 let pool = pool("b", requests * BULK as u64, 1).await?;
                 let db = dbs.fresh.clone();
                 let cmd = Arc::new(cmd(
@@ -220,7 +226,12 @@ pub async fn run(
                 .await
             }
             "partial-cancel" => {
-                let pool = pool("p", pool_size(10_000.0), 2).await?;
+                let pool = pool(
+                    "p",
+                    pool_size(guess("partial-cancel", 2_000.0, 10_000.0)),
+                    2,
+                )
+                .await?;
                 let db = dbs.fresh.clone();
                 let load = Load {
                     max_requests: pool.len() as u64,
@@ -262,7 +273,7 @@ async fn mixed(dbs: &Dbs<'_>, load: Load, tag: &str, now: i64) -> anyhow::Result
         seed,
         &PoolSpec {
             prefix: &prefix,
-            count: ((2500.0 * load.duration.as_secs_f64()) as u64).min(load.max_requests),
+            count: ((1000.0 * load.duration.as_secs_f64()) as u64).min(load.max_requests),
             delivered: false,
             quantity: 1,
             spread_times: false,

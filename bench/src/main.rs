@@ -106,6 +106,10 @@ struct Cli {
     /// Keep the temp dir (SQLite files, server log) after the run.
     #[arg(long)]
     keep: bool,
+    /// Profile the server with `perf record` during each scenario; data and a flat report
+    /// per scenario go to this directory.
+    #[arg(long)]
+    perf: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -298,11 +302,27 @@ async fn drive(
         load,
         tag: tag.to_string(),
         history,
+        rates: Default::default(),
     };
     let mut rows = Vec::new();
     for name in &cli.scenarios {
         let t = Instant::now();
-        let row = match scenarios::run(name, &ctx).await {
+        let perf = match &cli.perf {
+            Some(dir) => Some(server::Perf::start(
+                srv.pid,
+                &dir.join(format!("{}-{tag}", kind.name().to_lowercase())),
+                name,
+            )?),
+            None => None,
+        };
+        let ran = scenarios::run(name, &ctx).await;
+        if let Some(perf) = perf {
+            match perf.finish() {
+                Ok(path) => eprintln!("  {name}: profile in {}", path.display()),
+                Err(e) => eprintln!("  {name}: perf failed: {e:#}"),
+            }
+        }
+        let row = match ran {
             Ok(Ran::Done(m)) => {
                 eprintln!(
                     "  {name}: {:.0} {}/s, p99 {:.1} ms, {} errors ({:.0} s)",
@@ -312,6 +332,10 @@ async fn drive(
                     m.outcome.errors,
                     t.elapsed().as_secs_f64()
                 );
+                ctx.rates
+                    .lock()
+                    .unwrap()
+                    .insert(name.clone(), m.outcome.items_per_second());
                 Row {
                     scenario: name.clone(),
                     unit: m.unit,
@@ -336,6 +360,15 @@ async fn drive(
         rows.push(row);
     }
     srv.stop().await?;
+    // The pools and every scenario must have left the stock consistent.
+    let problems = db.audit_stock().await?;
+    if !problems.is_empty() {
+        eprintln!(
+            "  warning: the stock audit found {} problems after the run, e.g. {}",
+            problems.len(),
+            problems[0]
+        );
+    }
 
     // 4. The in-process baselines, with the server stopped.
     if !cli.no_baseline {
@@ -359,7 +392,8 @@ async fn drive(
             duration: Duration::from_secs_f64(cli.baseline_duration),
             ..load
         };
-        let results = baseline::run(&dbs, base_load, tag, &ran).await?;
+        let rates = ctx.rates.lock().unwrap().clone();
+        let results = baseline::run(&dbs, base_load, tag, &ran, &rates).await?;
         let cancel = results.get("cancel").map(Stats::of);
         for row in &mut rows {
             row.base = match results.get(&row.scenario) {

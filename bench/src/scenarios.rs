@@ -45,6 +45,8 @@ pub struct Ctx {
     pub tag: String,
     /// Ids of the stored history (the list seed), first and last.
     pub history: (i64, i64),
+    /// Items per second of the scenarios already run, to size the pools of later ones.
+    pub rates: Mutex<HashMap<String, f64>>,
 }
 
 /// A scenario's figures.
@@ -65,6 +67,15 @@ pub enum Ran {
 impl Ctx {
     /// Shipments to prepare for a scenario that consumes one per item: enough for the whole
     /// duration at `per_second`, within the request budget.
+    /// A rate to size a pool by: `factor` × what `scenario` reached in this run, within
+    /// [lo, hi]; `hi` when it has not run.
+    fn guess(&self, scenario: &str, factor: f64, lo: f64, hi: f64) -> f64 {
+        match self.rates.lock().unwrap().get(scenario) {
+            Some(r) => (r * factor).clamp(lo, hi),
+            None => hi,
+        }
+    }
+
     fn pool_size(&self, per_second: f64) -> u64 {
         let wanted = (per_second * self.load.duration.as_secs_f64()).ceil() as u64
             + self.load.concurrency as u64;
@@ -78,6 +89,7 @@ impl Ctx {
         quantity: i64,
     ) -> anyhow::Result<Arc<Vec<PoolItem>>> {
         let prefix = format!("{}-{name}-", self.tag);
+        let t = Instant::now();
         let items = setup::pool(
             &self.db,
             &self.seed,
@@ -91,6 +103,11 @@ impl Ctx {
             true,
         )
         .await?;
+        eprintln!(
+            "  (pool of {} shipments written in {:.1} s)",
+            items.len(),
+            t.elapsed().as_secs_f64()
+        );
         Ok(Arc::new(items))
     }
 
@@ -285,7 +302,8 @@ async fn cancel(ctx: &Ctx) -> anyhow::Result<Ran> {
 pub const BULK: usize = 100;
 
 async fn bulk_cancel(ctx: &Ctx) -> anyhow::Result<Ran> {
-    let requests = ctx.pool_size(400.0);
+    // Bulk should cancel many times faster than single cancels; size for up to 10×.
+    let requests = ctx.pool_size(ctx.guess("cancel", 10.0, 5_000.0, 30_000.0) / BULK as f64);
     let pool = ctx.pool("b", requests * BULK as u64, 1).await?;
     let api = ctx.api.clone();
     let load = Load {
@@ -329,7 +347,13 @@ fn count(haystack: &[u8], needle: &[u8]) -> u64 {
 }
 
 async fn partial_cancel(ctx: &Ctx) -> anyhow::Result<Ran> {
-    let pool = ctx.pool("p", ctx.pool_size(4000.0), 2).await?;
+    let pool = ctx
+        .pool(
+            "p",
+            ctx.pool_size(ctx.guess("cancel", 2.0, 1_000.0, 6_000.0)),
+            2,
+        )
+        .await?;
     let api = ctx.api.clone();
     let load = Load {
         max_requests: pool.len() as u64,
@@ -370,7 +394,13 @@ async fn dialect<B>(
 where
     B: Fn(&Api, &PoolItem) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
-    let pool = ctx.pool(name, ctx.pool_size(6000.0) + 1, 1).await?;
+    let pool = ctx
+        .pool(
+            name,
+            ctx.pool_size(ctx.guess("cancel", 2.0, 1_000.0, 6_000.0)) + 1,
+            1,
+        )
+        .await?;
     let probe = http::exchange(build(&ctx.api, &pool[0]))
         .await
         .map_err(anyhow::Error::msg)?;
@@ -450,6 +480,7 @@ async fn trendyol_cancel(ctx: &Ctx) -> anyhow::Result<Ran> {
                     api.seed.business_id, item.id
                 )))
                 .basic_auth(&api.seed.key_id, Some(&api.seed.secret))
+                .header("User-Agent", format!("{} - depot-bench", api.seed.business_id))
                 .json(&json!({"lines": [{"lineId": item.line_id, "quantity": item.quantity}], "reasonId": 500}))
         },
         http::status_ok,

@@ -235,3 +235,56 @@ pub fn find_binary(given: Option<PathBuf>, build: bool) -> anyhow::Result<PathBu
     }
     Ok(beside)
 }
+
+/// `perf record` of the server during one scenario (optional, `--perf DIR`): a flat profile
+/// of where the server's CPU time goes, by thread name, library and symbol.
+pub struct Perf {
+    child: Child,
+    data: PathBuf,
+    report: PathBuf,
+}
+
+impl Perf {
+    pub fn start(pid: u32, dir: &Path, scenario: &str) -> anyhow::Result<Perf> {
+        std::fs::create_dir_all(dir)?;
+        let data = dir.join(format!("perf-{scenario}.data"));
+        let child = Command::new("perf")
+            .args(["record", "-q", "-F", "499", "-p", &pid.to_string(), "-o"])
+            .arg(&data)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting perf (is it installed?)")?;
+        Ok(Perf {
+            child,
+            data,
+            report: dir.join(format!("perf-{scenario}.txt")),
+        })
+    }
+
+    /// Stops recording and writes the report beside the data; returns its path.
+    pub fn finish(mut self) -> anyhow::Result<PathBuf> {
+        let _ = Command::new("kill")
+            .arg("-INT")
+            .arg(self.child.id().to_string())
+            .status();
+        self.child.wait()?;
+        let out = Command::new("perf")
+            .args([
+                "report",
+                "--stdio",
+                "--no-children",
+                "--percent-limit",
+                "0.7",
+                "--sort",
+                "comm,dso,symbol",
+                "-i",
+            ])
+            .arg(&self.data)
+            .stderr(Stdio::null())
+            .output()?;
+        std::fs::write(&self.report, &out.stdout)?;
+        Ok(self.report)
+    }
+}
