@@ -103,7 +103,7 @@ struct Cli {
     /// The server's RUST_LOG (its request log goes to a file in the run's temp dir).
     #[arg(long, default_value = "info,sqlx=warn")]
     server_log: String,
-    /// Keep the temp dir (SQLite files, server log) after the run.
+    /// Keep the temp dir (server log, SQLite files) and the databases after the run.
     #[arg(long)]
     keep: bool,
     /// Profile the server with `perf record` during each scenario; data and a flat report
@@ -216,12 +216,19 @@ async fn one_run(cli: &Cli, kind: Kind, binary: &Path) -> anyhow::Result<RunRepo
     let server_db = Database::create(kind, &cli.pg_url, &dir, "srv").await?;
     let base_db = Database::create(kind, &cli.pg_url, &dir, "base").await?;
     let result = drive(cli, kind, binary, &tag, &dir, &server_db, &base_db).await;
-    server_db.remove().await;
-    base_db.remove().await;
-    if !cli.keep {
-        let _ = std::fs::remove_dir_all(&dir);
+    if cli.keep {
+        eprintln!(
+            "kept {} and the databases {} and {}",
+            dir.display(),
+            server_db.url,
+            base_db.url
+        );
+        server_db.forget();
+        base_db.forget();
     } else {
-        eprintln!("kept {}", dir.display());
+        server_db.remove().await;
+        base_db.remove().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
     result
 }
@@ -344,6 +351,7 @@ async fn drive(
                     base: None,
                     peak_mib: Some(m.peak_kib as f64 / 1024.0),
                     end_mib: Some(m.end_kib as f64 / 1024.0),
+                    cpu: Some(report::Cpu::of(&m.cpu, m.outcome.requests)),
                     note: m.note,
                     first_error: m.outcome.first_error.clone(),
                 }
@@ -421,6 +429,7 @@ fn skipped_row(name: &str, why: String) -> Row {
         base: None,
         peak_mib: None,
         end_mib: None,
+        cpu: None,
         note: String::new(),
         first_error: None,
     }

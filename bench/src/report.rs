@@ -30,6 +30,30 @@ impl Stats {
     }
 }
 
+/// Where the CPU went during a scenario, in cores, and the server's CPU time per request.
+#[derive(Debug, Clone, Copy)]
+pub struct Cpu {
+    pub server: f64,
+    pub client: f64,
+    pub other: f64,
+    pub server_us_per_request: f64,
+}
+
+impl Cpu {
+    pub fn of(split: &crate::server::CpuSplit, requests: u64) -> Cpu {
+        Cpu {
+            server: split.server,
+            client: split.client,
+            other: split.other,
+            server_us_per_request: if requests == 0 {
+                0.0
+            } else {
+                split.server_seconds * 1e6 / requests as f64
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Row {
     pub scenario: String,
@@ -39,6 +63,7 @@ pub struct Row {
     pub base: Option<Stats>,
     pub peak_mib: Option<f64>,
     pub end_mib: Option<f64>,
+    pub cpu: Option<Cpu>,
     pub note: String,
     pub first_error: Option<String>,
 }
@@ -96,6 +121,8 @@ pub fn medians(runs: &[RunReport]) -> RunReport {
             .collect();
         let http: Vec<Stats> = same.iter().filter_map(|r| r.http).collect();
         let base: Vec<Stats> = same.iter().filter_map(|r| r.base).collect();
+        let cpu: Vec<Cpu> = same.iter().filter_map(|r| r.cpu).collect();
+        let mc = |f: fn(&Cpu) -> f64| median(cpu.iter().map(f).collect());
         rows.push(Row {
             scenario: first.scenario.clone(),
             unit: first.unit,
@@ -108,6 +135,20 @@ pub fn medians(runs: &[RunReport]) -> RunReport {
             base: median_stats(&base),
             peak_mib: median(same.iter().filter_map(|r| r.peak_mib).collect()),
             end_mib: median(same.iter().filter_map(|r| r.end_mib).collect()),
+            cpu: match (
+                mc(|c| c.server),
+                mc(|c| c.client),
+                mc(|c| c.other),
+                mc(|c| c.server_us_per_request),
+            ) {
+                (Some(server), Some(client), Some(other), Some(us)) => Some(Cpu {
+                    server,
+                    client,
+                    other,
+                    server_us_per_request: us,
+                }),
+                _ => None,
+            },
             note: if http.len() < same.len() && !http.is_empty() {
                 format!(
                     "{} (ran in {} of {} runs)",
@@ -203,18 +244,18 @@ pub fn table(report: &RunReport, concurrency: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "| scenario | throughput | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB | in-process | in-process p99 ms | HTTP ÷ in-process | req/s ÷ healthz | target ({}) |",
+        "| scenario | throughput | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB | server CPU µs/req | cores: server / client / other | in-process | in-process p99 ms | HTTP ÷ in-process | req/s ÷ healthz | target ({}) |",
         report.kind.name()
     );
     let _ = writeln!(
         s,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
     for row in &report.rows {
         let Some(h) = row.http else {
             let _ = writeln!(
                 s,
-                "| {} | skipped: {} | | | | | | | | | | |",
+                "| {} | skipped: {} | | | | | | | | | | | | |",
                 row.scenario,
                 row.skipped.as_deref().unwrap_or("")
             );
@@ -234,9 +275,16 @@ pub fn table(report: &RunReport, concurrency: usize) -> String {
             }
             _ => "–".into(),
         };
+        let (cpu_us, cores) = match row.cpu {
+            Some(c) => (
+                thousands(c.server_us_per_request),
+                format!("{:.2} / {:.2} / {:.2}", c.server, c.client, c.other),
+            ),
+            None => ("–".into(), "–".into()),
+        };
         let _ = writeln!(
             s,
-            "| {} | {} {}/s | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} {}/s | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.scenario,
             thousands(h.items_per_second),
             row.unit,
@@ -245,6 +293,8 @@ pub fn table(report: &RunReport, concurrency: usize) -> String {
             ms(h.p99),
             thousands(h.errors),
             row.peak_mib.map(|m| format!("{m:.0}")).unwrap_or_default(),
+            cpu_us,
+            cores,
             base,
             base_p99,
             ratio,

@@ -4,7 +4,7 @@
 
 use crate::http::{self, Api, Reply};
 use crate::load::{self, Load, OpResult, Outcome};
-use crate::server::{reset_peak, Memory, RssSampler};
+use crate::server::{reset_peak, Cpu, CpuSplit, Memory, RssSampler};
 use crate::setup::{self, PoolItem, PoolSpec, Seed, WAREHOUSE};
 use depot_domain::codes::CodeKind;
 use depot_store::Db;
@@ -56,11 +56,12 @@ pub struct Measured {
     pub unit: &'static str,
     pub peak_kib: u64,
     pub end_kib: u64,
+    pub cpu: CpuSplit,
     pub note: String,
 }
 
 pub enum Ran {
-    Done(Measured),
+    Done(Box<Measured>),
     Skipped(String),
 }
 
@@ -112,14 +113,16 @@ impl Ctx {
     }
 
     /// Runs the load with the server's peak RSS reset before and read after.
-    async fn measure<F, Fut>(&self, load: Load, op: F) -> (Outcome, u64, u64)
+    async fn measure<F, Fut>(&self, load: Load, op: F) -> (Outcome, u64, u64, CpuSplit)
     where
         F: Fn(u64) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = OpResult> + Send + 'static,
     {
         let reset = reset_peak(self.pid);
         let sampler = RssSampler::start(self.pid);
+        let cpu = Cpu::now(self.pid);
         let out = load::run(load, op).await;
+        let cpu = Cpu::now(self.pid).since(&cpu, out.elapsed);
         let sampled = sampler.finish(self.pid);
         let mem = Memory::of(self.pid);
         let peak = if reset {
@@ -127,7 +130,7 @@ impl Ctx {
         } else {
             sampled
         };
-        (out, peak, mem.rss_kib)
+        (out, peak, mem.rss_kib, cpu)
     }
 }
 
@@ -174,14 +177,15 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
     }
 }
 
-fn done(m: (Outcome, u64, u64), unit: &'static str, note: impl Into<String>) -> Ran {
-    Ran::Done(Measured {
+fn done(m: (Outcome, u64, u64, CpuSplit), unit: &'static str, note: impl Into<String>) -> Ran {
+    Ran::Done(Box::new(Measured {
         outcome: m.0,
         unit,
         peak_kib: m.1,
         end_kib: m.2,
+        cpu: m.3,
         note: note.into(),
-    })
+    }))
 }
 
 async fn healthz(ctx: &Ctx) -> anyhow::Result<Ran> {
@@ -537,6 +541,7 @@ async fn webhooks(ctx: &Ctx) -> anyhow::Result<Ran> {
     let start = Instant::now();
     let reset = reset_peak(ctx.pid);
     let sampler = RssSampler::start(ctx.pid);
+    let cpu = Cpu::now(ctx.pid);
     let creates = load::run(ctx.load, move |i| {
         let oasins = &api.seed.oasins;
         let body = create_body(&format!("{tag}-w-{i}"), &oasins[i as usize % oasins.len()]);
@@ -586,6 +591,7 @@ async fn webhooks(ctx: &Ctx) -> anyhow::Result<Ran> {
     } else {
         sampled
     };
+    let cpu = Cpu::now(ctx.pid).since(&cpu, start.elapsed());
 
     let _ = http::exchange(ctx.api.merchant(
         Method::DELETE,
@@ -608,13 +614,14 @@ async fn webhooks(ctx: &Ctx) -> anyhow::Result<Ran> {
         duplicates,
         others
     );
-    Ok(Ran::Done(Measured {
+    Ok(Ran::Done(Box::new(Measured {
         outcome: out,
         unit: "events",
         peak_kib: peak,
         end_kib: mem.rss_kib,
+        cpu,
         note,
-    }))
+    })))
 }
 
 fn json_id(v: &Value) -> String {

@@ -288,3 +288,78 @@ impl Perf {
         Ok(self.report)
     }
 }
+
+/// CPU time used so far, in seconds: by the server, by this process (the load generator),
+/// and by the whole machine (busy = not idle), from /proc (USER_HZ = 100 on Linux).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cpu {
+    pub server: f64,
+    pub client: f64,
+    pub busy: f64,
+}
+
+/// How a scenario's CPU time was shared, in cores (1.0 = one core busy the whole time).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuSplit {
+    pub server: f64,
+    pub client: f64,
+    /// Everything else busy on the machine: the PostgreSQL server, other users.
+    pub other: f64,
+    /// Server CPU seconds.
+    pub server_seconds: f64,
+}
+
+const USER_HZ: f64 = 100.0;
+
+fn process_cpu(path: &str) -> f64 {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let get = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (get(11) + get(12)) / USER_HZ
+}
+
+impl Cpu {
+    pub fn now(pid: u32) -> Cpu {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let busy = stat
+            .lines()
+            .next()
+            .map(|l| {
+                let v: Vec<f64> = l
+                    .split_whitespace()
+                    .skip(1)
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                // user nice system idle iowait irq softirq steal …
+                let idle = v.get(3).copied().unwrap_or(0.0) + v.get(4).copied().unwrap_or(0.0);
+                v.iter().take(8).sum::<f64>() - idle
+            })
+            .unwrap_or(0.0);
+        Cpu {
+            server: process_cpu(&format!("/proc/{pid}/stat")),
+            client: process_cpu("/proc/self/stat"),
+            busy: busy / USER_HZ,
+        }
+    }
+
+    pub fn since(&self, before: &Cpu, wall: Duration) -> CpuSplit {
+        let w = wall.as_secs_f64().max(1e-9);
+        let server = (self.server - before.server).max(0.0);
+        let client = (self.client - before.client).max(0.0);
+        let busy = (self.busy - before.busy).max(0.0);
+        CpuSplit {
+            server: server / w,
+            client: client / w,
+            other: (busy - server - client).max(0.0) / w,
+            server_seconds: server,
+        }
+    }
+}

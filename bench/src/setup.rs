@@ -97,6 +97,11 @@ impl Database {
         Ok(db)
     }
 
+    /// Leaves the database in place (`--keep`).
+    pub fn forget(&self) {
+        CREATED.lock().unwrap().retain(|h| h.name != self.name);
+    }
+
     pub async fn remove(self) {
         CREATED.lock().unwrap().retain(|h| h.name != self.name);
         self.handle().remove().await;
