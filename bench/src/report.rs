@@ -35,6 +35,7 @@ impl Stats {
 pub struct Cpu {
     pub server: f64,
     pub client: f64,
+    pub postgres: f64,
     pub other: f64,
     pub server_us_per_request: f64,
 }
@@ -44,6 +45,7 @@ impl Cpu {
         Cpu {
             server: split.server,
             client: split.client,
+            postgres: split.postgres,
             other: split.other,
             server_us_per_request: if requests == 0 {
                 0.0
@@ -138,12 +140,14 @@ pub fn medians(runs: &[RunReport]) -> RunReport {
             cpu: match (
                 mc(|c| c.server),
                 mc(|c| c.client),
+                mc(|c| c.postgres),
                 mc(|c| c.other),
                 mc(|c| c.server_us_per_request),
             ) {
-                (Some(server), Some(client), Some(other), Some(us)) => Some(Cpu {
+                (Some(server), Some(client), Some(postgres), Some(other), Some(us)) => Some(Cpu {
                     server,
                     client,
+                    postgres,
                     other,
                     server_us_per_request: us,
                 }),
@@ -244,7 +248,7 @@ pub fn table(report: &RunReport, concurrency: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "| scenario | throughput | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB | server CPU µs/req | cores: server / client / other | in-process | in-process p99 ms | HTTP ÷ in-process | req/s ÷ healthz | target ({}) |",
+        "| scenario | throughput | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB | server CPU µs/req | cores: server / client / postgres / other | in-process | in-process p99 ms | HTTP ÷ in-process | req/s ÷ healthz | target ({}) |",
         report.kind.name()
     );
     let _ = writeln!(
@@ -278,7 +282,10 @@ pub fn table(report: &RunReport, concurrency: usize) -> String {
         let (cpu_us, cores) = match row.cpu {
             Some(c) => (
                 thousands(c.server_us_per_request),
-                format!("{:.2} / {:.2} / {:.2}", c.server, c.client, c.other),
+                format!(
+                    "{:.2} / {:.2} / {:.2} / {:.2}",
+                    c.server, c.client, c.postgres, c.other
+                ),
             ),
             None => ("–".into(), "–".into()),
         };
