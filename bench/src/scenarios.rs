@@ -30,6 +30,7 @@ pub const ALL: &[&str] = &[
     "ithink-cancel",
     "trendyol-cancel",
     "webhooks",
+    "webhook-backlog",
     "mixed",
 ];
 
@@ -171,7 +172,8 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
         "shipper-cancel" => shipper_cancel(ctx).await,
         "ithink-cancel" => ithink_cancel(ctx).await,
         "trendyol-cancel" => trendyol_cancel(ctx).await,
-        "webhooks" => webhooks(ctx).await,
+        "webhooks" => webhooks(ctx, false).await,
+        "webhook-backlog" => webhooks(ctx, true).await,
         "mixed" => mixed(ctx).await,
         other => anyhow::bail!("unknown scenario {other}"),
     }
@@ -503,11 +505,15 @@ fn with_note(r: Ran, note: &str) -> Ran {
     }
 }
 
-/// Webhook delivery: subscribe a local receiver to `shipment.update_status`, create shipments
-/// at full concurrency, then wait for their events. Latency is from the create's reply to the
-/// receiver seeing the event; throughput is events received per second from the first create
-/// to the last receipt; errors are events that never arrived.
-async fn webhooks(ctx: &Ctx) -> anyhow::Result<Ran> {
+/// Webhook delivery, live: subscribe a local receiver to `shipment.update_status`, create
+/// shipments at full concurrency, then wait for their events. Latency is from the create's
+/// reply to the receiver seeing the event; throughput is events received per second from the
+/// first create to the last receipt; errors are events that never arrived.
+///
+/// Backlog (`webhook-backlog`): the same with the subscription disabled while the shipments
+/// are created, then enabled: throughput is how fast the worker drains the waiting deliveries
+/// (from enabling to the last receipt) and latency is from enabling to each receipt.
+async fn webhooks(ctx: &Ctx, backlog: bool) -> anyhow::Result<Ran> {
     let receiver = Receiver::start().await?;
     let reply = http::exchange(ctx.api.merchant(Method::POST, "/webhooks").json(&json!({
         "url": receiver.url, "events": ["shipment.update_status"], "language": "en"
@@ -530,13 +536,26 @@ async fn webhooks(ctx: &Ctx) -> anyhow::Result<Ran> {
         );
     }
     let body: Value = serde_json::from_slice(&reply.body)?;
-    let subscription = body["data"]["id"].clone();
+    let subscription = json_id(&body["data"]["id"]);
+    let toggle = |action: &str| {
+        http::exchange(
+            ctx.api
+                .merchant(Method::POST, &format!("/webhooks/{subscription}/{action}")),
+        )
+    };
+    if backlog {
+        let reply = toggle("disable").await.map_err(anyhow::Error::msg)?;
+        if let Err(e) = http::envelope_ok(&reply) {
+            receiver.stop();
+            anyhow::bail!("disabling the subscription failed: {e}");
+        }
+    }
 
     // Events of the shipments this scenario creates, by tracking code: when the create
     // answered.
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let api = ctx.api.clone();
-    let tag = ctx.tag.clone();
+    let tag = format!("{}-{}", ctx.tag, if backlog { "wb" } else { "w" });
     let s = sent.clone();
     let start = Instant::now();
     let reset = reset_peak(ctx.pid);
@@ -544,7 +563,7 @@ async fn webhooks(ctx: &Ctx) -> anyhow::Result<Ran> {
     let cpu = Cpu::now(ctx.pid);
     let creates = load::run(ctx.load, move |i| {
         let oasins = &api.seed.oasins;
-        let body = create_body(&format!("{tag}-w-{i}"), &oasins[i as usize % oasins.len()]);
+        let body = create_body(&format!("{tag}-{i}"), &oasins[i as usize % oasins.len()]);
         let req = api
             .merchant(Method::POST, "/shipments/b2c/create")
             .json(&body);
@@ -562,8 +581,28 @@ async fn webhooks(ctx: &Ctx) -> anyhow::Result<Ran> {
         }
     })
     .await;
+    let (origin, cpu, reset, sampler) = if backlog {
+        // Only the drain is measured: restart the clocks and the memory mark here.
+        let early = receiver.matched(&sent);
+        if early > 0 {
+            eprintln!(
+                "  webhook-backlog: {early} events arrived while the subscription was disabled"
+            );
+        }
+        let reply = toggle("enable").await.map_err(anyhow::Error::msg)?;
+        http::envelope_ok(&reply).map_err(|e| anyhow::anyhow!("enabling failed: {e}"))?;
+        let _ = sampler.finish(ctx.pid);
+        (
+            Instant::now(),
+            Cpu::now(ctx.pid),
+            reset_peak(ctx.pid),
+            RssSampler::start(ctx.pid),
+        )
+    } else {
+        (start, cpu, reset, sampler)
+    };
     // Wait for the deliveries: until every event arrived, or nothing new came for 10 s,
-    // or 60 s in all.
+    // or 120 s in all.
     let expected = sent.lock().unwrap().len();
     let wait_start = Instant::now();
     let mut last_count = 0;
@@ -578,11 +617,11 @@ async fn webhooks(ctx: &Ctx) -> anyhow::Result<Ran> {
             last_progress = Instant::now();
         }
         if last_progress.elapsed() > Duration::from_secs(10)
-            || wait_start.elapsed() > Duration::from_secs(60)
+            || wait_start.elapsed() > Duration::from_secs(120)
         {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let sampled = sampler.finish(ctx.pid);
     let mem = Memory::of(ctx.pid);
@@ -591,29 +630,39 @@ async fn webhooks(ctx: &Ctx) -> anyhow::Result<Ran> {
     } else {
         sampled
     };
-    let cpu = Cpu::now(ctx.pid).since(&cpu, start.elapsed());
+    let cpu = Cpu::now(ctx.pid).since(&cpu, origin.elapsed());
 
-    let _ = http::exchange(ctx.api.merchant(
-        Method::DELETE,
-        &format!("/webhooks/{}", json_id(&subscription)),
-    ))
+    let _ = http::exchange(
+        ctx.api
+            .merchant(Method::DELETE, &format!("/webhooks/{subscription}")),
+    )
     .await;
-    let (mut out, last_receipt, duplicates, others) = receiver.outcome(&sent);
+    let (mut out, last_receipt, duplicates, others) =
+        receiver.outcome(&sent, backlog.then_some(origin));
     receiver.stop();
     out.errors = (expected as u64).saturating_sub(out.items);
     if out.errors > 0 {
         out.first_error = Some(format!("{} of {expected} events never arrived", out.errors));
     }
     out.requests = out.items + out.errors;
-    out.elapsed = last_receipt.map(|t| t - start).unwrap_or(Duration::ZERO);
-    let note = format!(
-        "{} creates at {:.0}/s ({} errors) while delivering; {} duplicate deliveries, {} other events",
-        creates.requests,
-        creates.per_second(),
-        creates.errors,
-        duplicates,
-        others
-    );
+    out.elapsed = last_receipt
+        .map(|t| t.saturating_duration_since(origin))
+        .unwrap_or(Duration::ZERO);
+    let note = if backlog {
+        format!(
+            "{expected} events waiting (made by {} creates at {:.0}/s), drained in {:.1} s after enabling; {duplicates} duplicate deliveries, {others} other events",
+            creates.requests,
+            creates.per_second(),
+            out.elapsed.as_secs_f64()
+        )
+    } else {
+        format!(
+            "{} creates at {:.0}/s ({} errors) while delivering; {duplicates} duplicate deliveries, {others} other events",
+            creates.requests,
+            creates.per_second(),
+            creates.errors,
+        )
+    };
     Ok(Ran::Done(Box::new(Measured {
         outcome: out,
         unit: "events",
@@ -697,10 +746,11 @@ impl Receiver {
         sent.keys().filter(|c| s.seen.contains_key(*c)).count()
     }
 
-    /// Latency per event from the create's reply to its receipt.
+    /// Latency per event from the create's reply (or from `origin`) to its receipt.
     fn outcome(
         &self,
         sent: &Mutex<HashMap<String, Instant>>,
+        origin: Option<Instant>,
     ) -> (Outcome, Option<Instant>, u64, u64) {
         let sent = sent.lock().unwrap();
         let s = self.state.lock().unwrap();
@@ -708,7 +758,7 @@ impl Receiver {
         let mut last = None;
         for (code, at) in sent.iter() {
             if let Some(got) = s.seen.get(code) {
-                out.record(got.saturating_duration_since(*at), &Ok(1));
+                out.record(got.saturating_duration_since(origin.unwrap_or(*at)), &Ok(1));
                 last = Some(last.map_or(*got, |l: Instant| l.max(*got)));
             }
         }
