@@ -146,7 +146,9 @@ fn main() -> anyhow::Result<()> {
         tokio::select! {
             r = bench(cli) => r,
             _ = tokio::signal::ctrl_c() => {
-                eprintln!("interrupted: removing the run's databases");
+                eprintln!("interrupted: stopping the server, removing the run's databases");
+                server::stop_all();
+                tokio::time::sleep(Duration::from_millis(500)).await;
                 setup::remove_all().await;
                 std::process::exit(130);
             }

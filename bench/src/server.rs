@@ -48,6 +48,7 @@ impl Server {
             .spawn()
             .with_context(|| format!("starting {}", config.binary.display()))?;
         let pid = child.id();
+        RUNNING.lock().unwrap().push(pid);
         let mut server = Server {
             child: Some(child),
             base: format!("http://{listen}"),
@@ -94,6 +95,7 @@ impl Server {
         let Some(mut child) = self.child.take() else {
             return Ok(());
         };
+        RUNNING.lock().unwrap().retain(|p| *p != child.id());
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(child.id().to_string())
@@ -113,10 +115,24 @@ impl Server {
     }
 }
 
+/// Servers started and not stopped yet, so an interrupted run can stop them.
+static RUNNING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// Stops every server this process started (on Ctrl-C, before exiting).
+pub fn stop_all() {
+    for pid in std::mem::take(&mut *RUNNING.lock().unwrap()) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         // An error path or a panic: do not leave a server running.
         if let Some(mut child) = self.child.take() {
+            RUNNING.lock().unwrap().retain(|p| *p != child.id());
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -402,6 +402,41 @@ pub async fn pool(
     if spec.count == 0 {
         return Ok(Vec::new());
     }
+    // The server's webhook worker may be writing: on SQLite take the write lock at BEGIN
+    // (waiting up to the busy timeout) rather than fail to upgrade a read transaction.
+    let begin = match db.backend() {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut conn = db.writer().acquire().await?;
+        sqlx::query(begin).execute(&mut *conn).await?;
+        match pool_in(&mut conn, db.backend(), seed, spec, want_items).await {
+            Ok(items) => {
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+                return Ok(items);
+            }
+            Err(e) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                if attempt >= 3 || !format!("{e:#}").contains("locked") {
+                    return Err(e);
+                }
+                eprintln!("  (pool: database busy, retrying)");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+async fn pool_in(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    seed: &Seed,
+    spec: &PoolSpec<'_>,
+    want_items: bool,
+) -> anyhow::Result<Vec<PoolItem>> {
     let now = now();
     let product_ids: Vec<i64> = seed
         .oasins
@@ -417,17 +452,16 @@ pub async fn pool(
         bail!("seed products do not have consecutive ids");
     }
     let n = product_ids.len() as i64;
-    let mut tx = db.begin().await?;
     let warehouse_id: i64 =
         sqlx::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
             .bind(&seed.warehouse_code)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
     let before: i64 =
         sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM shipments")
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
-    let (with, from) = match db.backend() {
+    let (with, from) = match backend {
         Backend::Sqlite => (
             "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $1) ",
             "seq",
@@ -460,12 +494,12 @@ pub async fn pool(
         .bind(base)
         .bind(step)
         .bind(status)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
         .context("bulk insert of shipments")?;
     let after: i64 =
         sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM shipments")
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
     if after - before != spec.count as i64 {
         bail!(
@@ -484,7 +518,7 @@ pub async fn pool(
     .bind(spec.quantity)
     .bind(first)
     .bind(n)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .context("bulk insert of lines")?;
     sqlx::query(
@@ -494,7 +528,7 @@ pub async fn pool(
     )
     .bind(before)
     .bind(after)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .context("bulk insert of history")?;
     if !spec.delivered {
@@ -505,7 +539,7 @@ pub async fn pool(
         )
         .bind(before)
         .bind(after)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
         for row in per_product {
             let product_id: i64 = row.try_get("product_id")?;
@@ -521,7 +555,7 @@ pub async fn pool(
             .bind("A")
             .bind(q)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
             if moved.rows_affected() != 1 {
                 bail!("not enough stock of product {product_id} for the pool");
@@ -537,7 +571,7 @@ pub async fn pool(
             .bind(q)
             .bind(format!("BENCH-{}", spec.prefix))
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         }
     }
@@ -549,7 +583,7 @@ pub async fn pool(
         )
         .bind(before)
         .bind(after)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
         rows.iter()
             .map(|r| {
@@ -564,7 +598,6 @@ pub async fn pool(
     } else {
         Vec::new()
     };
-    tx.commit().await?;
     Ok(items)
 }
 
