@@ -375,3 +375,26 @@ async fn mixed(dbs: &Dbs<'_>, load: Load, tag: &str, now: i64) -> anyhow::Result
     })
     .await)
 }
+
+/// The cost of one statement on the writer connection, one at a time for a second: what
+/// every statement of a write transaction pays before doing any work (µs).
+pub async fn roundtrip(db: &Db) -> anyhow::Result<f64> {
+    let load = Load {
+        concurrency: 1,
+        duration: std::time::Duration::from_secs(1),
+        max_requests: u64::MAX,
+    };
+    let db = db.clone();
+    let out = load::run(load, move |_| {
+        let db = db.clone();
+        async move {
+            sqlx::query("SELECT 1")
+                .execute(db.writer())
+                .await
+                .map(|_| 1)
+                .map_err(|e| e.to_string())
+        }
+    })
+    .await;
+    Ok(out.elapsed.as_secs_f64() * 1e6 / out.requests.max(1) as f64)
+}

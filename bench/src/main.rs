@@ -381,7 +381,9 @@ async fn drive(
     }
 
     // 4. The in-process baselines, with the server stopped.
+    let mut roundtrip_us = None;
     if !cli.no_baseline {
+        roundtrip_us = Some(baseline::roundtrip(&db).await?);
         let t = Instant::now();
         let fresh = base_db.connect().await?;
         fresh.migrate().await?;
@@ -419,7 +421,11 @@ async fn drive(
         eprintln!("  baselines in {:.0} s", t.elapsed().as_secs_f64());
     }
     db.close().await;
-    Ok(RunReport { kind, rows })
+    Ok(RunReport {
+        kind,
+        rows,
+        roundtrip_us,
+    })
 }
 
 fn skipped_row(name: &str, why: String) -> Row {

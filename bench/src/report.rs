@@ -74,6 +74,8 @@ pub struct Row {
 pub struct RunReport {
     pub kind: Kind,
     pub rows: Vec<Row>,
+    /// One `SELECT 1` on the store's writer connection, in process, one at a time: µs each.
+    pub roundtrip_us: Option<f64>,
 }
 
 impl RunReport {
@@ -166,7 +168,11 @@ pub fn medians(runs: &[RunReport]) -> RunReport {
             first_error: same.iter().find_map(|r| r.first_error.clone()),
         });
     }
-    RunReport { kind, rows }
+    RunReport {
+        kind,
+        rows,
+        roundtrip_us: median(runs.iter().filter_map(|r| r.roundtrip_us).collect()),
+    }
 }
 
 /// The target for a scenario on SQLite (PostgreSQL: half the throughput, twice the
@@ -330,6 +336,12 @@ pub fn table(report: &RunReport, concurrency: usize) -> String {
         for n in notes {
             let _ = writeln!(s, "{n}");
         }
+    }
+    if let Some(us) = report.roundtrip_us {
+        let _ = writeln!(
+            s,
+            "* one statement (`SELECT 1`) on the store's writer connection, in process, one at a time: {us:.0} µs"
+        );
     }
     s
 }
