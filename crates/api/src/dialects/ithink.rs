@@ -195,28 +195,27 @@ pub async fn cancel(
 }
 
 /// The shipment an AWB names: by courier tracking code or tracking code, the live one first.
+/// Two look-ups, each on its own index (the tracking code is the primary key; the courier code
+/// has `shipments_courier_code`): one query with an OR, or a UNION under the business filter,
+/// makes SQLite read every shipment of the merchant.
 async fn resolve(
     state: &AppState,
     business_id: i64,
     awb: &str,
 ) -> depot_store::Result<Option<Shipment>> {
-    let mut filter = Filter::new();
-    match CodeKind::Shipment.parse(awb) {
-        // Both integers are ours (the key's business, the parsed code), so inlining them is
-        // safe. A UNION rather than `courier_tracking_code = ? OR id = …` keeps both look-ups
-        // on an index (an OR across columns scans the business's every shipment).
-        Some(id) => filter.text(
-            &format!(
-                "s.id IN (SELECT id FROM shipments WHERE business_id = {business_id} \
-                 AND courier_tracking_code = ? UNION ALL SELECT {id})"
-            ),
-            awb,
-        ),
-        None => filter.text("s.courier_tracking_code = ?", awb),
-    };
-    Ok(live_first(
-        state.db.find_shipments(business_id, filter).await?,
-    ))
+    let mut by_courier = Filter::new();
+    by_courier.text("s.courier_tracking_code = ?", awb);
+    let mut found = state.db.find_shipments(business_id, by_courier).await?;
+    if let Some(id) = CodeKind::Shipment.parse(awb) {
+        if let Some(s) = state.db.shipment_by_id(business_id, id).await? {
+            if found.iter().all(|f| f.id != s.id) {
+                found.push(s);
+            }
+        }
+    }
+    // Newest first, as a single query would have listed them.
+    found.sort_by_key(|s| std::cmp::Reverse(s.id));
+    Ok(live_first(found))
 }
 
 async fn cancel_awbs(
