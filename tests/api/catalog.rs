@@ -480,3 +480,27 @@ async fn concurrent_repeats_of_one_key_act_once() {
         1
     );
 }
+
+#[tokio::test]
+async fn idempotent_responses_expire_after_a_day() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+    let create = || {
+        app.api(&m, Method::POST, "/products/create")
+            .header("Idempotency-Key", "daily")
+            .json(&full_product("DAY", &[]))
+    };
+    send(create()).await.expect_ok(201);
+    app.clock.advance(25 * 3600);
+    assert_eq!(
+        app.db
+            .purge_idempotency_keys(depot_domain::Clock::now(app.clock.as_ref()))
+            .await
+            .unwrap(),
+        1
+    );
+    // The key is free again: the repeat acts (and meets the SKU the first one created).
+    let again = send(create()).await;
+    again.expect_error(400, "ALREADY_EXISTS");
+    assert!(again.header("idempotent-replayed").is_none());
+}

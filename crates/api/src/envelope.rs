@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use depot_domain::{ErrorCode, Lang};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub const API_VERSION: &str = "1.0.3";
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -309,9 +309,4 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
                 ApiError::invalid_field(field, err.inner().to_string())
             })
     }
-}
-
-/// `{"success": true}` style acknowledgement used by a few operator calls.
-pub fn success() -> Value {
-    json!({ "success": true })
 }

@@ -272,12 +272,21 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limiter = state.limiter.clone();
+    // Housekeeping once a minute: forget idle rate-limit keys, and drop stored idempotent
+    // responses past their 24 h window (otherwise they would pile up for ever).
+    let housekeeping = state.clone();
     let sweeper = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            limiter.shrink();
+            housekeeping.limiter.shrink();
+            if let Err(e) = housekeeping
+                .db
+                .purge_idempotency_keys(housekeeping.now())
+                .await
+            {
+                tracing::warn!(error = %e, "purging expired idempotency keys");
+            }
         }
     });
     let service = axum::ServiceExt::<Request>::into_make_service(app(state));
