@@ -388,7 +388,7 @@ pub async fn roundtrip(db: &Db) -> anyhow::Result<f64> {
     let out = load::run(load, move |_| {
         let db = db.clone();
         async move {
-            sqlx::query("SELECT 1")
+            depot_store::sql::query("SELECT 1")
                 .execute(db.writer())
                 .await
                 .map(|_| 1)

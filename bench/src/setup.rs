@@ -14,7 +14,6 @@ use anyhow::{bail, Context};
 use depot_domain::codes::CodeKind;
 use depot_store::{Backend, Db, PoolConfig};
 use serde_json::{json, Value};
-use sqlx::Row;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +60,7 @@ impl Database {
             Kind::Postgres => {
                 check_loopback(pg_admin)?;
                 use sqlx::Connection;
-                sqlx::any::install_default_drivers();
-                let mut conn = sqlx::AnyConnection::connect(pg_admin)
+                let mut conn = sqlx::PgConnection::connect(pg_admin)
                     .await
                     .with_context(|| format!("connecting to PostgreSQL at {pg_admin}"))?;
                 sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -129,7 +127,7 @@ impl Handle {
             }
             Some(admin) => {
                 use sqlx::Connection;
-                if let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
                     let _ = sqlx::query(&format!(
                         "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                         self.name
@@ -402,24 +400,19 @@ pub async fn pool(
     if spec.count == 0 {
         return Ok(Vec::new());
     }
-    // The server's webhook worker may be writing: on SQLite take the write lock at BEGIN
-    // (waiting up to the busy timeout) rather than fail to upgrade a read transaction.
-    let begin = match db.backend() {
-        Backend::Sqlite => "BEGIN IMMEDIATE",
-        Backend::Postgres => "BEGIN",
-    };
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut conn = db.writer().acquire().await?;
-        sqlx::query(begin).execute(&mut *conn).await?;
-        match pool_in(&mut conn, db.backend(), seed, spec, want_items).await {
+        // On SQLite the transaction takes the write lock at BEGIN (waiting up to the busy
+        // timeout while the server's webhook worker writes).
+        let mut tx = db.begin().await?;
+        match pool_in(&mut tx, db.backend(), seed, spec, want_items).await {
             Ok(items) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
+                tx.commit().await?;
                 return Ok(items);
             }
             Err(e) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                drop(tx);
                 if attempt >= 3 || !format!("{e:#}").contains("locked") {
                     return Err(e);
                 }
@@ -431,7 +424,7 @@ pub async fn pool(
 }
 
 async fn pool_in(
-    conn: &mut sqlx::AnyConnection,
+    tx: &mut depot_store::Tx,
     backend: Backend,
     seed: &Seed,
     spec: &PoolSpec<'_>,
@@ -453,14 +446,15 @@ async fn pool_in(
     }
     let n = product_ids.len() as i64;
     let warehouse_id: i64 =
-        sqlx::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
+        depot_store::sql::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
             .bind(&seed.warehouse_code)
-            .fetch_one(&mut *conn)
+            .fetch_one(&mut **tx)
             .await?;
-    let before: i64 =
-        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM shipments")
-            .fetch_one(&mut *conn)
-            .await?;
+    let before: i64 = depot_store::sql::query_scalar(
+        "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM shipments",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     let (with, from) = match backend {
         Backend::Sqlite => (
             "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $1) ",
@@ -486,7 +480,7 @@ async fn pool_in(
          SELECT $2, $3, CAST($4 AS TEXT) || CAST(i AS TEXT), 'shopee', $7, t, t, t, {milestones} \
          FROM (SELECT i, $5 + i * $6 AS t FROM {from}) AS s ORDER BY i"
     );
-    sqlx::query(&sql)
+    depot_store::sql::query(&sql)
         .bind(spec.count as i64)
         .bind(seed.business_id)
         .bind(warehouse_id)
@@ -494,13 +488,14 @@ async fn pool_in(
         .bind(base)
         .bind(step)
         .bind(status)
-        .execute(&mut *conn)
+        .execute(&mut **tx)
         .await
         .context("bulk insert of shipments")?;
-    let after: i64 =
-        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM shipments")
-            .fetch_one(&mut *conn)
-            .await?;
+    let after: i64 = depot_store::sql::query_scalar(
+        "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM shipments",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     if after - before != spec.count as i64 {
         bail!(
             "bulk insert wrote {} shipments, wanted {}",
@@ -508,7 +503,7 @@ async fn pool_in(
             spec.count
         );
     }
-    sqlx::query(
+    depot_store::sql::query(
         "INSERT INTO shipment_lines (shipment_id, product_id, sku, product_quantity, position) \
          SELECT s.id, p.id, p.sku, $3, 0 FROM shipments s JOIN products p ON p.id = $4 + (s.id % $5) \
          WHERE s.id > $1 AND s.id <= $2 ORDER BY s.id",
@@ -518,33 +513,33 @@ async fn pool_in(
     .bind(spec.quantity)
     .bind(first)
     .bind(n)
-    .execute(&mut *conn)
+    .execute(&mut **tx)
     .await
     .context("bulk insert of lines")?;
-    sqlx::query(
+    depot_store::sql::query(
         "INSERT INTO shipment_history (shipment_id, status, actor, note, created_time) \
          SELECT id, status, 'merchant', NULL, created_time FROM shipments \
          WHERE id > $1 AND id <= $2 ORDER BY id",
     )
     .bind(before)
     .bind(after)
-    .execute(&mut *conn)
+    .execute(&mut **tx)
     .await
     .context("bulk insert of history")?;
     if !spec.delivered {
         // The pool's reservations, one ledger row per product.
-        let per_product = sqlx::query(
+        let per_product = depot_store::sql::query(
             "SELECT product_id, CAST(SUM(product_quantity) AS BIGINT) AS q FROM shipment_lines \
              WHERE shipment_id > $1 AND shipment_id <= $2 GROUP BY product_id",
         )
         .bind(before)
         .bind(after)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut **tx)
         .await?;
         for row in per_product {
             let product_id: i64 = row.try_get("product_id")?;
             let q: i64 = row.try_get("q")?;
-            let moved = sqlx::query(
+            let moved = depot_store::sql::query(
                 "UPDATE stock_balances SET reserved = reserved + $5, updated_time = $6 \
                  WHERE business_id = $1 AND warehouse_id = $2 AND product_id = $3 AND stock_level = $4 \
                  AND on_hand >= reserved + $5",
@@ -555,12 +550,12 @@ async fn pool_in(
             .bind("A")
             .bind(q)
             .bind(now)
-            .execute(&mut *conn)
+            .execute(&mut **tx)
             .await?;
             if moved.rows_affected() != 1 {
                 bail!("not enough stock of product {product_id} for the pool");
             }
-            sqlx::query(
+            depot_store::sql::query(
                 "INSERT INTO stock_ledger (business_id, warehouse_id, product_id, stock_level, \
                  movement_type, on_hand_delta, reserved_delta, reference_code, reason, is_abnormal, \
                  created_time) VALUES ($1, $2, $3, 'A', 'RESERVE', 0, $4, $5, 'benchmark pool', 0, $6)",
@@ -571,19 +566,19 @@ async fn pool_in(
             .bind(q)
             .bind(format!("BENCH-{}", spec.prefix))
             .bind(now)
-            .execute(&mut *conn)
+            .execute(&mut **tx)
             .await?;
         }
     }
     let items = if want_items {
-        let rows = sqlx::query(
+        let rows = depot_store::sql::query(
             "SELECT s.id, l.id AS line_id, s.merchant_tracking_code_reference AS reference \
              FROM shipments s JOIN shipment_lines l ON l.shipment_id = s.id \
              WHERE s.id > $1 AND s.id <= $2 ORDER BY s.id",
         )
         .bind(before)
         .bind(after)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut **tx)
         .await?;
         rows.iter()
             .map(|r| {
@@ -594,7 +589,7 @@ async fn pool_in(
                     quantity: spec.quantity,
                 })
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?
+            .collect::<Result<Vec<_>, depot_store::StoreError>>()?
     } else {
         Vec::new()
     };
@@ -607,12 +602,12 @@ async fn pool_in(
 pub async fn settle(db: &Db) -> anyhow::Result<()> {
     match db.backend() {
         Backend::Postgres => {
-            sqlx::query("ANALYZE shipments, shipment_lines, shipment_history")
+            depot_store::sql::query("ANALYZE shipments, shipment_lines, shipment_history")
                 .execute(db.writer())
                 .await?;
         }
         Backend::Sqlite => {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            depot_store::sql::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(db.writer())
                 .await?;
         }
@@ -627,7 +622,7 @@ pub async fn id_range(
     prefix: &str,
     count: u64,
 ) -> anyhow::Result<(i64, i64)> {
-    let last: i64 = sqlx::query_scalar(
+    let last: i64 = depot_store::sql::query_scalar(
         "SELECT id FROM shipments WHERE business_id = $1 AND merchant_tracking_code_reference = $2",
     )
     .bind(seed.business_id)

@@ -1186,7 +1186,7 @@ struct Mark {
 }
 
 async fn ledger(app: &TestApp, business_id: i64) -> Vec<(String, String, i64, i64, String)> {
-    let rows: Vec<(String, String, i64, i64, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, i64, i64, String)> = depot_store::sql::query_as(
         "SELECT l.movement_type, p.sku, l.on_hand_delta, l.reserved_delta, l.reference_code \
          FROM stock_ledger l JOIN products p ON p.id = l.product_id \
          WHERE l.business_id = $1 ORDER BY l.id",

@@ -60,7 +60,7 @@ async fn fetch(app: &TestApp, url: &str) -> reqwest::Response {
 }
 
 async fn file_rows(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM files")
+    depot_store::sql::query_scalar("SELECT COUNT(*) FROM files")
         .fetch_one(app.db.reader())
         .await
         .unwrap()
@@ -132,7 +132,7 @@ async fn an_uploaded_file_is_served_back_at_its_absolute_url() {
     }
 
     // The row belongs to the uploader; the bytes are on disk once.
-    let owner: i64 = sqlx::query_scalar("SELECT business_id FROM files")
+    let owner: i64 = depot_store::sql::query_scalar("SELECT business_id FROM files")
         .fetch_one(app.db.reader())
         .await
         .unwrap();

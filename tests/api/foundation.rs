@@ -105,7 +105,7 @@ async fn keys_are_stored_only_as_hashes_and_reset_revokes_the_old_key() {
     let m = app.merchant().await;
     assert!(m.api_key.starts_with("dpk_"));
     assert_eq!(m.api_key, format!("{}_{}", m.key_id, m.secret));
-    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM api_keys")
+    let stored: Vec<String> = depot_store::sql::query_scalar("SELECT token_hash FROM api_keys")
         .fetch_all(app.db.reader())
         .await
         .unwrap();
@@ -171,7 +171,7 @@ async fn operator_api_requires_an_operator_token() {
     .await;
     ok.expect_ok(201);
     assert_eq!(
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM brands")
+        depot_store::sql::query_scalar::<i64>("SELECT COUNT(*) FROM brands")
             .fetch_one(app.db.reader())
             .await
             .unwrap(),
@@ -210,7 +210,7 @@ async fn businesses_lifecycle_and_lookups() {
 async fn bad_bodies_answer_invalid_payload_naming_the_field_and_change_nothing() {
     let app = spawn_app().await;
     let count = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM businesses")
+        depot_store::sql::query_scalar::<i64>("SELECT COUNT(*) FROM businesses")
             .fetch_one(app.db.reader())
             .await
             .unwrap()
@@ -272,7 +272,7 @@ async fn oversize_bodies_are_refused() {
     let reply = send(app.ops(Method::POST, "/brands").json(&json!({"name": big}))).await;
     reply.expect_error(413, "PAYLOAD_TOO_LARGE");
     assert_eq!(
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM brands")
+        depot_store::sql::query_scalar::<i64>("SELECT COUNT(*) FROM brands")
             .fetch_one(app.db.reader())
             .await
             .unwrap(),

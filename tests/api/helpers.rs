@@ -194,8 +194,7 @@ impl TestDatabase {
         {
             Some(admin) => {
                 use sqlx::Connection;
-                sqlx::any::install_default_drivers();
-                let mut conn = sqlx::AnyConnection::connect(&admin)
+                let mut conn = sqlx::PgConnection::connect(&admin)
                     .await
                     .expect("postgres reachable");
                 sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -248,7 +247,7 @@ impl Drop for TestDatabase {
                         .unwrap();
                     rt.block_on(async {
                         use sqlx::Connection;
-                        if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await {
+                        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
                             let _ = sqlx::query(&format!(
                                 "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
                             ))
@@ -337,7 +336,7 @@ impl TestApp {
 
     /// Events recorded for a business, oldest first: (event_code, payload in English).
     pub async fn events(&self, business_id: i64) -> Vec<(String, JsonValue)> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String)> = depot_store::sql::query_as(
             "SELECT event_code, payload_en FROM events WHERE business_id = $1 ORDER BY id",
         )
         .bind(business_id)
@@ -424,7 +423,7 @@ impl TestApp {
     /// a shipment that holds a reservation (NEW or ALLOCATED), and nothing else is reserved.
     pub async fn assert_reservations_match_shipments(&self) {
         self.assert_stock_consistent().await;
-        let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(i64, i64, i64, i64, i64)> = depot_store::sql::query_as(
             "SELECT b.business_id, b.warehouse_id, b.product_id, b.reserved, \
              CAST(COALESCE((SELECT SUM(l.product_quantity - l.cancelled_quantity) FROM shipment_lines l \
                JOIN shipments s ON s.id = l.shipment_id WHERE s.business_id = b.business_id \
@@ -438,7 +437,7 @@ impl TestApp {
             assert_eq!(reserved, held, "business {business} warehouse {warehouse} product {product}: reserved vs held by shipments");
         }
         // Every shipment's times agree with its status.
-        let bad: Vec<(i64, i64)> = sqlx::query_as(
+        let bad: Vec<(i64, i64)> = depot_store::sql::query_as(
             "SELECT id, status FROM shipments WHERE \
              (status IN (490, 500) AND cancelled_time IS NULL) OR (status NOT IN (490, 500) AND cancelled_time IS NOT NULL) \
              OR (status >= 210 AND status < 490 AND picked_time IS NULL) \

@@ -3,7 +3,6 @@
 
 use crate::{Db, Result, StoreError};
 use serde::Serialize;
-use sqlx::Row;
 
 const PROVINCES: &str = include_str!("../data/address/provinces.csv");
 const DISTRICTS: &str = include_str!("../data/address/districts.csv");
@@ -31,7 +30,7 @@ pub struct Ward {
 
 /// Fills the three tables in one transaction unless provinces are already there.
 pub(crate) async fn load_if_empty(db: &Db) -> Result<()> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM provinces")
+    let count: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM provinces")
         .fetch_one(db.writer())
         .await?;
     if count > 0 {
@@ -53,7 +52,7 @@ pub(crate) async fn load_if_empty(db: &Db) -> Result<()> {
 
 /// Inserts CSV rows in batches (one statement per few hundred rows keeps the parameter count
 /// under both backends' limits).
-async fn insert_rows(tx: &mut crate::Tx<'_>, target: &str, csv: &str, width: usize) -> Result<()> {
+async fn insert_rows(tx: &mut crate::Tx, target: &str, csv: &str, width: usize) -> Result<()> {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -82,7 +81,7 @@ async fn insert_rows(tx: &mut crate::Tx<'_>, target: &str, csv: &str, width: usi
             }
             sql.push(')');
         }
-        let mut query = sqlx::query(&sql);
+        let mut query = crate::sql::query(&sql);
         for record in chunk {
             for field in record.iter() {
                 query = query.bind(field.to_string());
@@ -95,7 +94,7 @@ async fn insert_rows(tx: &mut crate::Tx<'_>, target: &str, csv: &str, width: usi
 
 impl Db {
     pub async fn provinces(&self) -> Result<Vec<Province>> {
-        let rows = sqlx::query("SELECT code, name FROM provinces ORDER BY code")
+        let rows = crate::sql::query("SELECT code, name FROM provinces ORDER BY code")
             .fetch_all(self.reader())
             .await?;
         rows.iter()
@@ -110,7 +109,7 @@ impl Db {
 
     /// Districts, all or those of one province.
     pub async fn districts(&self, province_code: Option<&str>) -> Result<Vec<District>> {
-        let rows = sqlx::query(
+        let rows = crate::sql::query(
             "SELECT code, name, province_code FROM districts \
              WHERE ($1 IS NULL OR province_code = $1) ORDER BY code",
         )
@@ -130,7 +129,7 @@ impl Db {
 
     /// Wards, all or those of one district.
     pub async fn wards(&self, district_code: Option<&str>) -> Result<Vec<Ward>> {
-        let rows = sqlx::query(
+        let rows = crate::sql::query(
             "SELECT code, name, district_code FROM wards \
              WHERE ($1 IS NULL OR district_code = $1) ORDER BY code",
         )
@@ -157,7 +156,7 @@ impl Db {
         district: &str,
         ward: &str,
     ) -> Result<bool> {
-        let found = sqlx::query(
+        let found = crate::sql::query(
             "SELECT 1 FROM wards w JOIN districts d ON d.code = w.district_code \
              WHERE w.code = $1 AND d.code = $2 AND d.province_code = $3",
         )

@@ -1,9 +1,8 @@
 //! The warehouse network and brands: created by operators, read by every merchant.
 
+use crate::sql::Row;
 use crate::{is_unique_violation, Db, Result};
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Warehouse {
@@ -17,9 +16,9 @@ pub struct Warehouse {
     pub ward_code: Option<String>,
 }
 
-impl TryFrom<AnyRow> for Warehouse {
-    type Error = sqlx::Error;
-    fn try_from(r: AnyRow) -> Result<Self, sqlx::Error> {
+impl TryFrom<Row> for Warehouse {
+    type Error = crate::StoreError;
+    fn try_from(r: Row) -> Result<Self, crate::StoreError> {
         Ok(Warehouse {
             id: r.try_get("id")?,
             warehouse_code: r.try_get("warehouse_code")?,
@@ -47,7 +46,7 @@ pub enum NewWarehouse {
 
 impl Db {
     pub async fn create_warehouse(&self, w: &Warehouse, now: i64) -> Result<NewWarehouse> {
-        let res = sqlx::query(
+        let res = crate::sql::query(
             "INSERT INTO warehouses (warehouse_code, name, address, province_code, district_code, \
              ward_code, created_time) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
         )
@@ -67,30 +66,29 @@ impl Db {
             {
                 Ok(NewWarehouse::CodeTaken)
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         }
     }
 
     pub async fn warehouses(&self) -> Result<Vec<Warehouse>> {
-        let rows = sqlx::query("SELECT * FROM warehouses ORDER BY warehouse_code")
+        let rows = crate::sql::query("SELECT * FROM warehouses ORDER BY warehouse_code")
             .fetch_all(self.reader())
             .await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(Warehouse::try_from)
-            .collect::<Result<_, _>>()?)
+            .collect::<Result<_, _>>()
     }
 
     pub async fn warehouse_by_code(&self, code: &str) -> Result<Option<Warehouse>> {
-        let row = sqlx::query("SELECT * FROM warehouses WHERE warehouse_code = $1")
+        let row = crate::sql::query("SELECT * FROM warehouses WHERE warehouse_code = $1")
             .bind(code)
             .fetch_optional(self.reader())
             .await?;
-        Ok(row.map(Warehouse::try_from).transpose()?)
+        row.map(Warehouse::try_from).transpose()
     }
 
     pub async fn create_brand(&self, name: &str, now: i64) -> Result<Brand> {
-        let row = sqlx::query(
+        let row = crate::sql::query(
             "INSERT INTO brands (name, created_time) VALUES ($1, $2) RETURNING id, name",
         )
         .bind(name)
@@ -108,7 +106,7 @@ impl Db {
         let pattern = keyword
             .filter(|k| !k.is_empty())
             .map(|k| format!("%{}%", k.to_lowercase()));
-        let rows = sqlx::query(
+        let rows = crate::sql::query(
             "SELECT id, name FROM brands WHERE ($1 IS NULL OR LOWER(name) LIKE $1) ORDER BY name, id",
         )
         .bind(pattern)
@@ -125,7 +123,7 @@ impl Db {
     }
 
     pub async fn brand(&self, id: i64) -> Result<Option<Brand>> {
-        let row = sqlx::query("SELECT id, name FROM brands WHERE id = $1")
+        let row = crate::sql::query("SELECT id, name FROM brands WHERE id = $1")
             .bind(id)
             .fetch_optional(self.reader())
             .await?;

@@ -22,7 +22,7 @@ pub const ALL_EVENT_CODES: &[&str] = &[
 /// Records one event. `payload` renders the body for a language (status labels differ); it
 /// gets `business_id`, `event_code` and `instance_id` added. Returns the instance id.
 pub async fn record_event(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     business_id: i64,
     event_code: &str,
     now: i64,
@@ -38,7 +38,7 @@ pub async fn record_event(
         }
         body.to_string()
     };
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO events (business_id, event_code, instance_id, payload_vi, payload_en, \
          created_time) VALUES ($1, $2, $3, $4, $5, $6)",
     )

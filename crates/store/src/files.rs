@@ -4,10 +4,9 @@
 //! its public URL; the bytes are kept under a separate storage key, so the storage's layout says
 //! nothing about the URLs.
 
+use crate::sql::Row;
 use crate::{Db, Result};
 use rand::distributions::{Alphanumeric, DistString};
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use std::future::Future;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -39,9 +38,9 @@ pub struct FileRecord {
     pub created_time: i64,
 }
 
-impl TryFrom<AnyRow> for FileRecord {
-    type Error = sqlx::Error;
-    fn try_from(r: AnyRow) -> Result<Self, sqlx::Error> {
+impl TryFrom<Row> for FileRecord {
+    type Error = crate::StoreError;
+    fn try_from(r: Row) -> Result<Self, crate::StoreError> {
         Ok(FileRecord {
             id: r.try_get("id")?,
             business_id: r.try_get("business_id")?,
@@ -68,7 +67,7 @@ pub struct NewFile<'a> {
 
 impl Db {
     pub async fn insert_file(&self, file: &NewFile<'_>, now: i64) -> Result<FileRecord> {
-        let row = sqlx::query(
+        let row = crate::sql::query(
             "INSERT INTO files (business_id, token, file_name, content_type, size, storage_key, \
              created_time) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
         )
@@ -81,16 +80,16 @@ impl Db {
         .bind(now)
         .fetch_one(self.writer())
         .await?;
-        Ok(FileRecord::try_from(row)?)
+        FileRecord::try_from(row)
     }
 
     /// The file a token names, whoever owns it: the token itself is the permission.
     pub async fn file_by_token(&self, token: &str) -> Result<Option<FileRecord>> {
-        let row = sqlx::query("SELECT * FROM files WHERE token = $1")
+        let row = crate::sql::query("SELECT * FROM files WHERE token = $1")
             .bind(token)
             .fetch_optional(self.reader())
             .await?;
-        Ok(row.map(FileRecord::try_from).transpose()?)
+        row.map(FileRecord::try_from).transpose()
     }
 }
 

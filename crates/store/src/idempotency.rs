@@ -2,7 +2,6 @@
 //! its response; a repeat within the retention window gets that response back.
 
 use crate::{opt_i64, Db, Result};
-use sqlx::Row;
 
 /// How long a stored response answers repeats.
 pub const RETENTION_SECONDS: i64 = 24 * 3600;
@@ -30,7 +29,7 @@ impl Db {
         now: i64,
     ) -> Result<Claim> {
         // Drop an expired or abandoned claim first, so the insert below can take the key.
-        sqlx::query(
+        crate::sql::query(
             "DELETE FROM idempotency_keys WHERE business_id = $1 AND idempotency_key = $2 \
              AND (created_time < $3 OR (state = 'RUNNING' AND created_time < $4))",
         )
@@ -40,7 +39,7 @@ impl Db {
         .bind(now - ABANDONED_AFTER_SECONDS)
         .execute(self.writer())
         .await?;
-        let inserted = sqlx::query(
+        let inserted = crate::sql::query(
             "INSERT INTO idempotency_keys (business_id, idempotency_key, fingerprint, state, \
              created_time) VALUES ($1, $2, $3, 'RUNNING', $4) ON CONFLICT DO NOTHING",
         )
@@ -53,7 +52,7 @@ impl Db {
         if inserted.rows_affected() == 1 {
             return Ok(Claim::Acquired);
         }
-        let row = sqlx::query(
+        let row = crate::sql::query(
             "SELECT fingerprint, state, response_status, response_body FROM idempotency_keys \
              WHERE business_id = $1 AND idempotency_key = $2",
         )
@@ -87,7 +86,7 @@ impl Db {
         status: u16,
         body: &str,
     ) -> Result<()> {
-        sqlx::query(
+        crate::sql::query(
             "UPDATE idempotency_keys SET state = 'DONE', response_status = $3, response_body = $4 \
              WHERE business_id = $1 AND idempotency_key = $2",
         )
@@ -102,7 +101,7 @@ impl Db {
 
     /// Gives the key back (the request failed in a way a retry should redo).
     pub async fn release_idempotency_key(&self, business_id: i64, key: &str) -> Result<()> {
-        sqlx::query(
+        crate::sql::query(
             "DELETE FROM idempotency_keys WHERE business_id = $1 AND idempotency_key = $2 \
              AND state = 'RUNNING'",
         )
@@ -115,7 +114,7 @@ impl Db {
 
     /// Deletes stored responses past the retention window; returns how many.
     pub async fn purge_idempotency_keys(&self, now: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_time < $1")
+        let done = crate::sql::query("DELETE FROM idempotency_keys WHERE created_time < $1")
             .bind(now - RETENTION_SECONDS)
             .execute(self.writer())
             .await?;

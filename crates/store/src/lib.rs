@@ -22,14 +22,15 @@ pub mod stock;
 pub mod tenants;
 pub mod webhooks;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor};
+mod backend;
+mod migrations;
+pub mod sql;
+
+use backend::Sqlite;
+use sql::{Row, Target};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::sync::Arc;
 use std::time::Duration;
-
-pub use sqlx::Any;
-
-/// A database transaction on either backend.
-pub type Tx<'a> = sqlx::Transaction<'a, Any>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -59,10 +60,16 @@ impl Backend {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
-    #[error("migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] sqlx::Error),
+    #[error("a query expected a row and found none")]
+    RowNotFound,
+    #[error("reading a row: {0}")]
+    Decode(String),
+    #[error("migration {0}: {1}")]
+    Migrate(String, String),
     #[error("bad database url: {0}")]
     BadUrl(String),
     #[error("address data: {0}")]
@@ -77,15 +84,19 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The database handle shared by every request.
 #[derive(Clone)]
 pub struct Db {
-    write: AnyPool,
-    read: AnyPool,
-    backend: Backend,
+    engine: Arc<Engine>,
+}
+
+pub(crate) enum Engine {
+    Sqlite(Sqlite),
+    Postgres(PgPool),
 }
 
 /// Pool sizes; the defaults suit a small box.
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
     pub postgres_max_connections: u32,
+    /// How many idle SQLite reader connections are kept open.
     pub sqlite_readers: u32,
 }
 
@@ -93,7 +104,7 @@ impl Default for PoolConfig {
     fn default() -> Self {
         PoolConfig {
             postgres_max_connections: 24,
-            sqlite_readers: 4,
+            sqlite_readers: 8,
         }
     }
 }
@@ -101,130 +112,178 @@ impl Default for PoolConfig {
 impl Db {
     /// Connects to `sqlite://path` (created when missing) or `postgres://…`.
     pub async fn connect(url: &str, config: &PoolConfig) -> Result<Db> {
-        sqlx::any::install_default_drivers();
-        if url.starts_with("sqlite:") {
-            let url = sqlite_url(url);
-            let write = sqlite_pool(&url, 1).await?;
-            let read = sqlite_pool(&url, config.sqlite_readers.max(1)).await?;
-            Ok(Db {
-                write,
-                read,
-                backend: Backend::Sqlite,
-            })
+        let engine = if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or(path);
+            Engine::Sqlite(Sqlite::open(path.into(), config.sqlite_readers as usize)?)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = AnyPoolOptions::new()
-                .max_connections(config.postgres_max_connections)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await?;
-            Ok(Db {
-                write: pool.clone(),
-                read: pool,
-                backend: Backend::Postgres,
-            })
+            Engine::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(config.postgres_max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?,
+            )
         } else {
-            Err(StoreError::BadUrl(format!(
+            return Err(StoreError::BadUrl(format!(
                 "{url}: expected sqlite://PATH or postgres://…"
-            )))
-        }
+            )));
+        };
+        Ok(Db {
+            engine: Arc::new(engine),
+        })
     }
 
     /// Applies the backend's migrations, then loads reference data that is still missing.
     pub async fn migrate(&self) -> Result<()> {
-        match self.backend {
-            Backend::Sqlite => {
-                sqlx::migrate!("./migrations/sqlite")
-                    .run(&self.write)
-                    .await?
-            }
-            Backend::Postgres => {
-                sqlx::migrate!("./migrations/postgres")
-                    .run(&self.write)
-                    .await?
-            }
-        }
+        migrations::run(self).await?;
         address::load_if_empty(self).await
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match *self.engine {
+            Engine::Sqlite(_) => Backend::Sqlite,
+            Engine::Postgres(_) => Backend::Postgres,
+        }
     }
 
-    /// The pool for reads outside a transaction.
-    pub fn reader(&self) -> &AnyPool {
-        &self.read
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
     }
 
-    /// The pool for single-statement writes outside a transaction.
-    pub fn writer(&self) -> &AnyPool {
-        &self.write
+    /// Where reads outside a transaction run.
+    pub fn reader(&self) -> Target<'_> {
+        Target::Read(self)
     }
 
-    /// Starts a write transaction.
-    pub async fn begin(&self) -> Result<Tx<'static>> {
-        Ok(self.write.begin().await?)
+    /// Where single-statement writes outside a transaction run.
+    pub fn writer(&self) -> Target<'_> {
+        Target::Write(self)
+    }
+
+    /// Starts a write transaction. On SQLite it holds the one writer connection until it
+    /// commits or is dropped (which rolls it back).
+    pub async fn begin(&self) -> Result<Tx> {
+        let conn = match self.engine() {
+            Engine::Sqlite(sqlite) => {
+                let conn = sqlite.lock_writer().await;
+                backend::sqlite_run(&conn, "BEGIN IMMEDIATE", &[])?;
+                TxConn::Sqlite(SqliteTx { conn, open: true })
+            }
+            Engine::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { conn })
     }
 
     /// True when the database answers a trivial query (for `/readyz`).
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+        sql::query("SELECT 1").execute(self.reader()).await.is_ok()
     }
 
     pub async fn close(&self) {
-        self.write.close().await;
-        self.read.close().await;
+        if let Engine::Postgres(pool) = self.engine() {
+            pool.close().await;
+        }
     }
 }
 
-/// `sqlite://depot.db` → `sqlite://depot.db?mode=rwc` so the file is created on first start.
-fn sqlite_url(url: &str) -> String {
-    if url.contains("mode=") {
-        url.to_string()
-    } else if url.contains('?') {
-        format!("{url}&mode=rwc")
-    } else {
-        format!("{url}?mode=rwc")
+/// A write transaction on either backend. Queries run on `&mut *tx` (or `&mut **tx` through
+/// a `&mut Tx`); dropping it without [`Tx::commit`] rolls it back.
+pub struct Tx {
+    conn: TxConn,
+}
+
+/// The connection a [`Tx`] holds.
+pub enum TxConn {
+    Sqlite(SqliteTx),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// The SQLite writer inside `BEGIN IMMEDIATE … COMMIT`; rolled back when dropped open.
+pub struct SqliteTx {
+    conn: tokio::sync::OwnedMutexGuard<rusqlite::Connection>,
+    open: bool,
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if self.open {
+            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                tracing::error!(error = %e, "rolling back a dropped transaction failed");
+            }
+        }
     }
 }
 
-async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool> {
-    Ok(AnyPoolOptions::new()
-        .max_connections(max)
-        .min_connections(1)
-        .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                // WAL lets readers run beside the writer; NORMAL is durable across process
-                // crashes in WAL mode (an OS crash may lose the last commits, never corrupt).
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                )
-                .await?;
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self.conn {
+            TxConn::Sqlite(mut tx) => {
+                backend::sqlite_run(&tx.conn, "COMMIT", &[])?;
+                tx.open = false;
                 Ok(())
-            })
-        })
-        .connect(url)
-        .await?)
+            }
+            TxConn::Postgres(tx) => Ok(tx.commit().await?),
+        }
+    }
+}
+
+impl Tx {
+    /// Runs several statements with no parameters (migrations).
+    pub(crate) async fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        match &mut self.conn {
+            TxConn::Sqlite(tx) => Ok(tx.conn.execute_batch(sql)?),
+            TxConn::Postgres(tx) => {
+                sqlx::raw_sql(sql).execute(&mut **tx).await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = TxConn;
+    fn deref(&self) -> &TxConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut TxConn {
+        &mut self.conn
+    }
+}
+
+impl<'c> From<&'c mut Tx> for Target<'c> {
+    fn from(tx: &'c mut Tx) -> Self {
+        Target::Tx(&mut tx.conn)
+    }
 }
 
 /// True when `err` is a unique violation of the named constraint. PostgreSQL reports the
 /// constraint's name; SQLite reports the columns (`UNIQUE constraint failed: t.a, t.b`), so
 /// callers give both.
-pub fn is_unique_violation(err: &sqlx::Error, pg_constraint: &str, sqlite_columns: &str) -> bool {
+pub fn is_unique_violation(err: &StoreError, pg_constraint: &str, sqlite_columns: &str) -> bool {
     match err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => match db.constraint() {
-            Some(name) => name == pg_constraint,
-            None => db.message().contains(sqlite_columns),
-        },
+        StoreError::Postgres(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            db.constraint() == Some(pg_constraint)
+        }
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, Some(message))) => {
+            // A primary key is reported as its own kind of unique constraint.
+            [
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE,
+                rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY,
+            ]
+            .contains(&e.extended_code)
+                && message.contains(sqlite_columns)
+        }
         _ => false,
     }
 }
 
 /// Reads a column that is NULL or an integer.
-pub(crate) fn opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
-    use sqlx::Row;
-    Ok(row.try_get::<Option<i64>, _>(col)?)
+pub(crate) fn opt_i64(row: &Row, col: &str) -> Result<Option<i64>> {
+    row.try_get::<Option<i64>, _>(col)
 }
 
 /// The guarded status update every state machine uses: moves row `id` of `table` from status
@@ -232,7 +291,7 @@ pub(crate) fn opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
 /// `cancelled_time`) with `now`. The row is locked by the caller, so finding it in another
 /// status means the data broke an invariant: nothing is committed.
 pub(crate) async fn set_status(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     table: &str,
     id: i64,
     (from, to): (i64, i64),
@@ -242,7 +301,7 @@ pub(crate) async fn set_status(
     let milestone = milestone
         .map(|column| format!(", {column} = $3"))
         .unwrap_or_default();
-    let done = sqlx::query(&format!(
+    let done = crate::sql::query(&format!(
         "UPDATE {table} SET status = $2, status_time = $3, updated_time = $3{milestone} WHERE id = $1 AND status = $4"
     ))
     .bind(id)

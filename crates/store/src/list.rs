@@ -1,11 +1,9 @@
 //! Filtered, paged lists (SPEC §1.7): newest first by `created_time`, ties by id (codes follow
 //! ids), with an opaque keyset cursor so page 1,000 costs what page 1 costs.
 
+use crate::sql::{Query, Value};
 use crate::{Db, Result};
 use serde::Deserialize;
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, Row};
 
 /// A value bound to a filter placeholder.
 #[derive(Debug, Clone)]
@@ -90,15 +88,12 @@ impl Filter {
         }
     }
 
-    pub fn bind_all<'q>(
-        &self,
-        mut query: Query<'q, Any, AnyArguments<'q>>,
-    ) -> Query<'q, Any, AnyArguments<'q>> {
+    pub fn bind_all<'q>(&self, mut query: Query<'q>) -> Query<'q> {
         for b in &self.binds {
-            query = match b {
-                Bind::Int(v) => query.bind(*v),
-                Bind::Text(v) => query.bind(v.clone()),
-            };
+            query = query.bind_value(match b {
+                Bind::Int(v) => Value::Int(*v),
+                Bind::Text(v) => Value::Text(v.clone()),
+            });
         }
         query
     }
@@ -127,11 +122,11 @@ impl Db {
     /// `SELECT COUNT(*) FROM <from> WHERE …` — the `total` of a list.
     pub(crate) async fn count(&self, from: &str, filter: &Filter) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM {from}{}", filter.where_sql());
-        Ok(filter
-            .bind_all(sqlx::query(&sql))
+        filter
+            .bind_all(crate::sql::query(&sql))
             .fetch_one(self.reader())
             .await?
-            .try_get(0)?)
+            .try_get(0)
     }
 }
 

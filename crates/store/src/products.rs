@@ -3,10 +3,9 @@
 
 use crate::catalog::Brand;
 use crate::list::{Cursor, Filter, PageOf, PageRequest};
+use crate::sql::Row;
 use crate::{is_unique_violation, Db, Result, Tx};
 use depot_domain::codes::CodeKind;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use std::collections::HashMap;
 
 /// What a merchant sends to create a product, already validated.
@@ -84,7 +83,7 @@ pub struct ProductFilter {
 
 const PRODUCT_COLUMNS: &str = "p.*, b.name AS brand_name";
 
-fn product_from_row(r: &AnyRow) -> Result<Product, sqlx::Error> {
+fn product_from_row(r: &Row) -> Result<Product, crate::StoreError> {
     let characteristics: String = r.try_get("product_characteristics")?;
     let brand_id: Option<i64> = r.try_get("brand_id")?;
     let brand_name: Option<String> = r.try_get("brand_name")?;
@@ -136,7 +135,7 @@ impl Db {
     ) -> Result<Result<Product, CreateProductError>> {
         let mut tx = self.begin().await?;
         if let Some(brand_id) = p.brand_id {
-            let found = sqlx::query("SELECT id FROM brands WHERE id = $1")
+            let found = crate::sql::query("SELECT id FROM brands WHERE id = $1")
                 .bind(brand_id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -144,7 +143,7 @@ impl Db {
                 return Ok(Err(CreateProductError::BrandNotFound));
             }
         }
-        let inserted = sqlx::query(
+        let inserted = crate::sql::query(
             "INSERT INTO products (business_id, sku, name, status, brand_id, product_type, \
              product_unit, weight, length, width, height, product_size, product_color, \
              price_minor, currency, product_image_url_main, product_image_url_secondary, \
@@ -192,10 +191,10 @@ impl Db {
             {
                 return Ok(Err(CreateProductError::SkuTaken))
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         for (position, barcode) in p.barcodes.iter().enumerate() {
-            let res = sqlx::query(
+            let res = crate::sql::query(
                 "INSERT INTO product_barcodes (business_id, barcode, product_id, position) \
                  VALUES ($1, $2, $3, $4)",
             )
@@ -216,7 +215,7 @@ impl Db {
                 {
                     return Ok(Err(CreateProductError::BarcodeTaken(barcode.clone())))
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
         }
         tx.commit().await?;
@@ -228,7 +227,7 @@ impl Db {
 
     /// One product of a business, with barcodes and warehouses.
     pub async fn product(&self, business_id: i64, id: i64) -> Result<Option<Product>> {
-        let row = sqlx::query(&format!(
+        let row = crate::sql::query(&format!(
             "SELECT {PRODUCT_COLUMNS} FROM products p LEFT JOIN brands b ON b.id = p.brand_id \
              WHERE p.id = $1 AND p.business_id = $2"
         ))
@@ -262,7 +261,7 @@ impl Db {
             .join(",");
         let mut barcodes: HashMap<i64, Vec<String>> = HashMap::new();
         // The ids are integers we produced, so inlining them is safe.
-        for r in sqlx::query(&format!(
+        for r in crate::sql::query(&format!(
             "SELECT product_id, barcode FROM product_barcodes WHERE product_id IN ({ids}) \
              ORDER BY product_id, position"
         ))
@@ -275,7 +274,7 @@ impl Db {
                 .push(r.try_get("barcode")?);
         }
         let mut warehouses: HashMap<i64, Vec<String>> = HashMap::new();
-        for r in sqlx::query(&format!(
+        for r in crate::sql::query(&format!(
             "SELECT pw.product_id, w.warehouse_code FROM product_warehouses pw \
              JOIN warehouses w ON w.id = pw.warehouse_id WHERE pw.product_id IN ({ids}) \
              ORDER BY pw.product_id, w.warehouse_code"
@@ -327,7 +326,7 @@ impl Db {
             filter.where_sql()
         );
         let rows = filter
-            .bind_all(sqlx::query(&sql))
+            .bind_all(crate::sql::query(&sql))
             .fetch_all(self.reader())
             .await?;
         let products = rows
@@ -354,7 +353,7 @@ impl Db {
             return Ok(Err(AssignError::ProductNotFound));
         };
         let mut tx = self.begin().await?;
-        let status: Option<String> = sqlx::query_scalar(&format!(
+        let status: Option<String> = crate::sql::query_scalar(&format!(
             "SELECT status FROM products WHERE id = $1 AND business_id = $2{}",
             self.backend().for_update()
         ))
@@ -369,14 +368,14 @@ impl Db {
             return Ok(Err(AssignError::NotAssignable));
         }
         let warehouse_id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
+            crate::sql::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
                 .bind(warehouse_code)
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some(warehouse_id) = warehouse_id else {
             return Ok(Err(AssignError::WarehouseNotFound));
         };
-        let mapped = sqlx::query(
+        let mapped = crate::sql::query(
             "INSERT INTO product_warehouses (product_id, warehouse_id, created_time) VALUES ($1, $2, $3)",
         )
         .bind(id)
@@ -395,9 +394,9 @@ impl Db {
             {
                 return Ok(Err(AssignError::AlreadyMapped))
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
-        sqlx::query("UPDATE products SET status = 'ACTIVE', updated_time = $2 WHERE id = $1")
+        crate::sql::query("UPDATE products SET status = 'ACTIVE', updated_time = $2 WHERE id = $1")
             .bind(id)
             .bind(now)
             .execute(&mut *tx)
@@ -419,7 +418,7 @@ impl Db {
         let Some(id) = CodeKind::Product.parse(oasin) else {
             return Ok(None);
         };
-        sqlx::query(
+        crate::sql::query(
             "UPDATE products SET status = 'INACTIVE', updated_time = $3 \
              WHERE id = $1 AND business_id = $2 AND status <> 'INACTIVE'",
         )
@@ -452,7 +451,7 @@ pub enum LineProductsError {
 
 /// Resolves OASIN codes for a warehouse inside a transaction, checking each line.
 pub async fn resolve_line_products(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     business_id: i64,
     warehouse_id: i64,
     oasins: &[String],
@@ -467,7 +466,7 @@ pub async fn resolve_line_products(
             missing.push(oasin.clone());
             continue;
         };
-        let row = sqlx::query(
+        let row = crate::sql::query(
             "SELECT p.sku, p.name, p.status, \
              (SELECT COUNT(*) FROM product_warehouses pw WHERE pw.product_id = p.id AND pw.warehouse_id = $3) AS mapped \
              FROM products p WHERE p.id = $1 AND p.business_id = $2",

@@ -5,6 +5,7 @@ use crate::events::{record_event, status_event, PURCHASE_ORDER_UPDATE_STATUS};
 use crate::list::{Cursor, Filter, PageOf, PageRequest, TimeRange};
 use crate::products::{resolve_line_products, LineProductsError};
 use crate::shipments::{allocate_waiting, lock_waiting};
+use crate::sql::Target;
 use crate::stock::{move_stock, StockKey, StockMove};
 use crate::{is_unique_violation, Db, Result, Tx};
 use depot_domain::codes::CodeKind;
@@ -12,7 +13,6 @@ use depot_domain::status::PoStatus;
 use depot_domain::stock::{is_stock_level, Movement, SELLABLE};
 use depot_domain::Lang;
 use serde_json::{json, Value};
-use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Default)]
@@ -201,16 +201,17 @@ pub struct PoFilter {
 }
 
 async fn load_pos(
-    conn: &mut AnyConnection,
+    conn: impl Into<Target<'_>>,
     clause: &str,
     binds: &Filter,
 ) -> Result<Vec<PurchaseOrder>> {
+    let mut conn: Target = conn.into();
     let sql = format!(
         "SELECT po.*, w.warehouse_code FROM purchase_orders po JOIN warehouses w ON w.id = po.warehouse_id WHERE {clause}"
     );
     let rows = binds
-        .bind_all(sqlx::query(&sql))
-        .fetch_all(&mut *conn)
+        .bind_all(crate::sql::query(&sql))
+        .fetch_all(&mut conn)
         .await?;
     let mut pos = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -248,10 +249,10 @@ async fn load_pos(
         .join(",");
     let mut packages: HashMap<i64, Vec<Package>> = HashMap::new();
     let mut package_po: HashMap<i64, i64> = HashMap::new();
-    for r in sqlx::query(&format!(
+    for r in crate::sql::query(&format!(
         "SELECT * FROM po_packages WHERE po_id IN ({ids}) ORDER BY po_id, position"
     ))
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut conn)
     .await?
     {
         let (id, po_id): (i64, i64) = (r.try_get("id")?, r.try_get("po_id")?);
@@ -267,11 +268,11 @@ async fn load_pos(
             lines: Vec::new(),
         });
     }
-    for r in sqlx::query(&format!(
+    for r in crate::sql::query(&format!(
         "SELECT l.*, p.name, p.weight, p.length, p.width, p.height, p.inventory_tracking_type FROM po_lines l \
          JOIN products p ON p.id = l.product_id WHERE l.po_id IN ({ids}) ORDER BY l.po_id, l.position"
     ))
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut conn)
     .await?
     {
         let package_id: i64 = r.try_get("package_id")?;
@@ -301,7 +302,7 @@ async fn load_pos(
     Ok(pos)
 }
 
-async fn load_po(conn: &mut AnyConnection, id: i64) -> Result<Option<PurchaseOrder>> {
+async fn load_po(conn: impl Into<Target<'_>>, id: i64) -> Result<Option<PurchaseOrder>> {
     let mut f = Filter::new();
     f.int("po.id = ?", id);
     Ok(load_pos(conn, &f.conditions(), &f).await?.pop())
@@ -309,7 +310,7 @@ async fn load_po(conn: &mut AnyConnection, id: i64) -> Result<Option<PurchaseOrd
 
 /// Sets a new status (guarded by the old one) with its milestone time, and records the event.
 async fn change_status(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     po: &PurchaseOrder,
     to: PoStatus,
     now: i64,
@@ -322,13 +323,13 @@ async fn change_status(
     };
     let change = (po.status.value(), to.value());
     crate::set_status(tx, "purchase_orders", po.id, change, milestone, now).await?;
-    let changed = load_po(tx, po.id).await?.expect("PO exists");
+    let changed = load_po(&mut **tx, po.id).await?.expect("PO exists");
     record_po_event(tx, &changed, Some((po.status, po.status_time)), now).await?;
     Ok(changed)
 }
 
 async fn record_po_event(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     po: &PurchaseOrder,
     previous: Option<(PoStatus, i64)>,
     now: i64,
@@ -353,7 +354,7 @@ impl Db {
     ) -> Result<Result<PurchaseOrder, CreatePoError>> {
         let mut tx = self.begin().await?;
         let warehouse_id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
+            crate::sql::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
                 .bind(&new.warehouse_code)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -370,7 +371,7 @@ impl Db {
                 Ok(p) => p,
                 Err(e) => return Ok(Err(CreatePoError::Products(e))),
             };
-        let inserted = sqlx::query(
+        let inserted = crate::sql::query(
             "INSERT INTO purchase_orders (business_id, warehouse_id, merchant_po_reference, status, status_time, \
              vas, po_documents, estimated_arrival_time, note, created_time, updated_time) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $5, $5) RETURNING id",
@@ -397,11 +398,11 @@ impl Db {
             {
                 return Ok(Err(CreatePoError::DuplicateReference))
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         let mut line_position = 0i64;
         for (position, p) in new.packages.iter().enumerate() {
-            let package_id: i64 = sqlx::query_scalar(
+            let package_id: i64 = crate::sql::query_scalar(
                 "INSERT INTO po_packages (po_id, package_code, weight, length, width, height, package_note, position) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
@@ -417,7 +418,7 @@ impl Db {
             .await?;
             for (oasin, quantity) in &p.items {
                 let product = &products[oasin];
-                sqlx::query(
+                crate::sql::query(
                     "INSERT INTO po_lines (po_id, package_id, product_id, sku, product_quantity, position) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -449,11 +450,7 @@ impl Db {
         let mut f = Filter::new();
         f.int("po.id = ?", id)
             .int("po.business_id = ?", business_id);
-        Ok(
-            load_pos(&mut *self.reader().acquire().await?, &f.conditions(), &f)
-                .await?
-                .pop(),
-        )
+        Ok(load_pos(self.reader(), &f.conditions(), &f).await?.pop())
     }
 
     /// A PO of any business (operators see the whole warehouse network).
@@ -461,7 +458,7 @@ impl Db {
         let Some(id) = CodeKind::PurchaseOrder.parse(po_code) else {
             return Ok(None);
         };
-        load_po(&mut *self.reader().acquire().await?, id).await
+        load_po(self.reader(), id).await
     }
 
     pub async fn list_purchase_orders(
@@ -493,7 +490,7 @@ impl Db {
         let total = self.count("purchase_orders po", &filter).await?;
         let tail = page.apply(&mut filter, "po");
         let clause = format!("{}{tail}", filter.conditions());
-        let rows = load_pos(&mut *self.reader().acquire().await?, &clause, &filter).await?;
+        let rows = load_pos(self.reader(), &clause, &filter).await?;
         Ok(page.finish(rows, total, |p| Cursor {
             created_time: p.created_time,
             id: p.id,
@@ -626,7 +623,7 @@ impl Db {
         .await?;
         matched.sort_by_key(|(l, _)| l.product_id);
         for (line, r) in &matched {
-            sqlx::query(
+            crate::sql::query(
                 "UPDATE po_lines SET inbound_quantity = $2, putaway_quantity = $3, stock_level = $4, \
                  batch_lot_code = $5, manufacturing_date = $6, expiry_date = $7 WHERE id = $1",
             )
@@ -667,7 +664,7 @@ impl Db {
 }
 
 async fn lock_po(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     db: &Db,
     id: i64,
     business_id: Option<i64>,
@@ -679,12 +676,12 @@ async fn lock_po(
         f.conditions(),
         db.backend().for_update()
     );
-    if f.bind_all(sqlx::query(&sql))
+    if f.bind_all(crate::sql::query(&sql))
         .fetch_optional(&mut **tx)
         .await?
         .is_none()
     {
         return Ok(None);
     }
-    load_po(tx, id).await
+    load_po(&mut **tx, id).await
 }

@@ -5,6 +5,7 @@
 use crate::events::{record_event, status_event, RETURN_SHIPMENT_UPDATE_STATUS};
 use crate::list::{Cursor, Filter, PageOf, PageRequest};
 use crate::shipments::{allocate_waiting, lock_waiting};
+use crate::sql::Target;
 use crate::stock::{move_stock, StockKey, StockMove};
 use crate::{is_unique_violation, Db, Result, Tx};
 use depot_domain::codes::CodeKind;
@@ -12,7 +13,6 @@ use depot_domain::status::{ReturnStatus, ShipmentStatus};
 use depot_domain::stock::{is_stock_level, Movement, SELLABLE};
 use depot_domain::Lang;
 use serde_json::{json, Value};
-use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, Default)]
@@ -137,16 +137,17 @@ pub struct ReturnFilter {
 }
 
 async fn load_returns(
-    conn: &mut AnyConnection,
+    conn: impl Into<Target<'_>>,
     clause: &str,
     binds: &Filter,
 ) -> Result<Vec<ReturnShipment>> {
+    let mut conn: Target = conn.into();
     let sql = format!(
         "SELECT r.*, w.warehouse_code FROM return_shipments r JOIN warehouses w ON w.id = r.warehouse_id WHERE {clause}"
     );
     let rows = binds
-        .bind_all(sqlx::query(&sql))
-        .fetch_all(&mut *conn)
+        .bind_all(crate::sql::query(&sql))
+        .fetch_all(&mut conn)
         .await?;
     let mut returns = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -181,10 +182,10 @@ async fn load_returns(
         .collect::<Vec<_>>()
         .join(",");
     let mut lines: HashMap<i64, Vec<ReturnLine>> = HashMap::new();
-    for r in sqlx::query(&format!(
+    for r in crate::sql::query(&format!(
         "SELECT * FROM return_lines WHERE return_id IN ({ids}) ORDER BY return_id, position"
     ))
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut conn)
     .await?
     {
         lines
@@ -197,10 +198,10 @@ async fn load_returns(
                 received: BTreeMap::new(),
             });
     }
-    for r in sqlx::query(&format!(
+    for r in crate::sql::query(&format!(
         "SELECT * FROM return_receipts WHERE return_id IN ({ids}) ORDER BY id"
     ))
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut conn)
     .await?
     {
         let (return_id, product_id): (i64, i64) =
@@ -219,14 +220,14 @@ async fn load_returns(
     Ok(returns)
 }
 
-async fn load_return(conn: &mut AnyConnection, id: i64) -> Result<Option<ReturnShipment>> {
+async fn load_return(conn: impl Into<Target<'_>>, id: i64) -> Result<Option<ReturnShipment>> {
     let mut f = Filter::new();
     f.int("r.id = ?", id);
     Ok(load_returns(conn, &f.conditions(), &f).await?.pop())
 }
 
 async fn change_status(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     ret: &ReturnShipment,
     to: ReturnStatus,
     now: i64,
@@ -238,13 +239,15 @@ async fn change_status(
     };
     let change = (ret.status.value(), to.value());
     crate::set_status(tx, "return_shipments", ret.id, change, milestone, now).await?;
-    let changed = load_return(tx, ret.id).await?.expect("return exists");
+    let changed = load_return(&mut **tx, ret.id)
+        .await?
+        .expect("return exists");
     record_return_event(tx, &changed, Some((ret.status, ret.status_time)), now).await?;
     Ok(changed)
 }
 
 async fn record_return_event(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     ret: &ReturnShipment,
     previous: Option<(ReturnStatus, i64)>,
     now: i64,
@@ -261,7 +264,7 @@ async fn record_return_event(
 }
 
 async fn lock_return(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     db: &Db,
     id: i64,
     business_id: Option<i64>,
@@ -273,14 +276,14 @@ async fn lock_return(
         f.conditions(),
         db.backend().for_update()
     );
-    if f.bind_all(sqlx::query(&sql))
+    if f.bind_all(crate::sql::query(&sql))
         .fetch_optional(&mut **tx)
         .await?
         .is_none()
     {
         return Ok(None);
     }
-    load_return(tx, id).await
+    load_return(&mut **tx, id).await
 }
 
 impl Db {
@@ -292,7 +295,7 @@ impl Db {
     ) -> Result<Result<ReturnShipment, CreateReturnError>> {
         let mut tx = self.begin().await?;
         let warehouse_id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
+            crate::sql::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
                 .bind(&new.warehouse_code)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -303,7 +306,7 @@ impl Db {
             return Ok(Err(CreateReturnError::ShipmentNotFound));
         };
         // Lock the shipment so two returns registered at once cannot both claim its last units.
-        let status: Option<i64> = sqlx::query_scalar(&format!(
+        let status: Option<i64> = crate::sql::query_scalar(&format!(
             "SELECT status FROM shipments WHERE id = $1 AND business_id = $2{}",
             self.backend().for_update()
         ))
@@ -319,7 +322,7 @@ impl Db {
         }
         // What the shipment carried, less what earlier (not cancelled) returns already claim.
         let mut shipped: HashMap<i64, (String, i64)> = HashMap::new();
-        for r in sqlx::query("SELECT product_id, sku, product_quantity - cancelled_quantity AS q FROM shipment_lines WHERE shipment_id = $1")
+        for r in crate::sql::query("SELECT product_id, sku, product_quantity - cancelled_quantity AS q FROM shipment_lines WHERE shipment_id = $1")
             .bind(shipment_id)
             .fetch_all(&mut *tx)
             .await?
@@ -327,7 +330,7 @@ impl Db {
             let entry = shipped.entry(r.try_get("product_id")?).or_insert((r.try_get("sku")?, 0));
             entry.1 += r.try_get::<i64, _>("q")?;
         }
-        for r in sqlx::query(
+        for r in crate::sql::query(
             "SELECT l.product_id, l.product_quantity FROM return_lines l JOIN return_shipments rs ON rs.id = l.return_id \
              WHERE rs.shipment_id = $1 AND rs.status <> $2",
         )
@@ -356,7 +359,7 @@ impl Db {
                     format!("at most {left} of this shipment remain to return"),
                 ));
             }
-            let mapped: Option<i64> = sqlx::query_scalar("SELECT product_id FROM product_warehouses WHERE product_id = $1 AND warehouse_id = $2")
+            let mapped: Option<i64> = crate::sql::query_scalar("SELECT product_id FROM product_warehouses WHERE product_id = $1 AND warehouse_id = $2")
                 .bind(product_id)
                 .bind(warehouse_id)
                 .fetch_optional(&mut *tx)
@@ -375,7 +378,7 @@ impl Db {
         if !too_many.is_empty() {
             return Ok(Err(CreateReturnError::TooMany(too_many)));
         }
-        let inserted = sqlx::query(
+        let inserted = crate::sql::query(
             "INSERT INTO return_shipments (business_id, warehouse_id, shipment_id, merchant_return_tracking_code_reference, \
              partner_tracking_code, return_courier_tracking_code, status, status_time, note, created_time, updated_time) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $8) RETURNING id",
@@ -396,10 +399,10 @@ impl Db {
             Err(e) if is_unique_violation(&e, "return_shipments_business_reference_key", "return_shipments.business_id, return_shipments.merchant_return_tracking_code_reference") => {
                 return Ok(Err(CreateReturnError::DuplicateReference))
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         for (position, (product_id, sku, quantity)) in products.iter().enumerate() {
-            sqlx::query("INSERT INTO return_lines (return_id, product_id, sku, product_quantity, position) VALUES ($1, $2, $3, $4, $5)")
+            crate::sql::query("INSERT INTO return_lines (return_id, product_id, sku, product_quantity, position) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
                 .bind(product_id)
                 .bind(sku)
@@ -424,11 +427,9 @@ impl Db {
         };
         let mut f = Filter::new();
         f.int("r.id = ?", id).int("r.business_id = ?", business_id);
-        Ok(
-            load_returns(&mut *self.reader().acquire().await?, &f.conditions(), &f)
-                .await?
-                .pop(),
-        )
+        Ok(load_returns(self.reader(), &f.conditions(), &f)
+            .await?
+            .pop())
     }
 
     pub async fn list_returns(
@@ -465,7 +466,7 @@ impl Db {
         let total = self.count("return_shipments r", &filter).await?;
         let tail = page.apply(&mut filter, "r");
         let clause = format!("{}{tail}", filter.conditions());
-        let rows = load_returns(&mut *self.reader().acquire().await?, &clause, &filter).await?;
+        let rows = load_returns(self.reader(), &clause, &filter).await?;
         Ok(page.finish(rows, total, |r| Cursor {
             created_time: r.created_time,
             id: r.id,
@@ -558,7 +559,7 @@ impl Db {
             return Ok(Err(ReturnChangeError::BadLines(errors)));
         }
         if let Some(note) = note {
-            sqlx::query("UPDATE return_shipments SET note = $2 WHERE id = $1")
+            crate::sql::query("UPDATE return_shipments SET note = $2 WHERE id = $1")
                 .bind(id)
                 .bind(note)
                 .execute(&mut *tx)
@@ -583,7 +584,7 @@ impl Db {
             if r.received_quantity == 0 {
                 continue;
             }
-            sqlx::query("INSERT INTO return_receipts (return_id, product_id, stock_level, received_quantity) VALUES ($1, $2, $3, $4)")
+            crate::sql::query("INSERT INTO return_receipts (return_id, product_id, stock_level, received_quantity) VALUES ($1, $2, $3, $4)")
                 .bind(id)
                 .bind(line.product_id)
                 .bind(&r.stock_level)

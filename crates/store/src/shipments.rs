@@ -9,6 +9,8 @@
 use crate::events::{record_event, status_event, SHIPMENT_UPDATE_STATUS};
 use crate::list::{Cursor, Filter, PageOf, PageRequest, TimeRange};
 use crate::products::{resolve_line_products, LineProductsError};
+use crate::sql::Row;
+use crate::sql::Target;
 use crate::stock::{move_stock, StockKey, StockMove};
 use crate::{is_unique_violation, Backend, Db, Result, Tx};
 use depot_domain::cancel::{
@@ -20,8 +22,6 @@ use depot_domain::status::ShipmentStatus;
 use depot_domain::stock::{Movement, SELLABLE};
 use depot_domain::Lang;
 use serde_json::{json, Value};
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
 
 /// A validated create request.
@@ -207,7 +207,7 @@ pub enum TransitionError {
 
 const SHIPMENT_COLUMNS: &str = "s.*, w.warehouse_code";
 
-fn shipment_from_row(r: &AnyRow) -> Result<Shipment, sqlx::Error> {
+fn shipment_from_row(r: &Row) -> Result<Shipment, crate::StoreError> {
     let status: i64 = r.try_get("status")?;
     let receiver: Option<String> = r.try_get("receiver")?;
     Ok(Shipment {
@@ -221,7 +221,7 @@ fn shipment_from_row(r: &AnyRow) -> Result<Shipment, sqlx::Error> {
         shipping_label_url: r.try_get("shipping_label_url")?,
         platform: r.try_get("platform")?,
         status: ShipmentStatus::from_value(status)
-            .ok_or_else(|| sqlx::Error::Decode(format!("status {status}").into()))?,
+            .ok_or_else(|| crate::StoreError::Decode(format!("status {status}")))?,
         status_time: r.try_get("status_time")?,
         receiver: receiver.and_then(|r| serde_json::from_str(&r).ok()),
         cod_amount_minor: r.try_get("cod_amount_minor")?,
@@ -246,29 +246,31 @@ fn shipment_from_row(r: &AnyRow) -> Result<Shipment, sqlx::Error> {
 /// Loads shipments by a WHERE clause on `s`, with lines and history, on one connection (a
 /// pooled reader or the transaction's).
 async fn load_shipments(
-    conn: &mut AnyConnection,
+    conn: impl Into<Target<'_>>,
     clause: &str,
     binds: &Filter,
 ) -> Result<Vec<Shipment>> {
+    let mut conn: Target = conn.into();
     let sql = format!(
         "SELECT {SHIPMENT_COLUMNS} FROM shipments s JOIN warehouses w ON w.id = s.warehouse_id WHERE {clause}"
     );
     let rows = binds
-        .bind_all(sqlx::query(&sql))
-        .fetch_all(&mut *conn)
+        .bind_all(crate::sql::query(&sql))
+        .fetch_all(&mut conn)
         .await?;
     let mut shipments = rows
         .iter()
         .map(shipment_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    attach_lines_and_history(conn, &mut shipments).await?;
+    attach_lines_and_history(&mut conn, &mut shipments).await?;
     Ok(shipments)
 }
 
 async fn attach_lines_and_history(
-    conn: &mut AnyConnection,
+    conn: impl Into<Target<'_>>,
     shipments: &mut [Shipment],
 ) -> Result<()> {
+    let mut conn: Target = conn.into();
     if shipments.is_empty() {
         return Ok(());
     }
@@ -279,10 +281,10 @@ async fn attach_lines_and_history(
         .collect::<Vec<_>>()
         .join(",");
     let mut lines: HashMap<i64, Vec<ShipmentLine>> = HashMap::new();
-    for r in sqlx::query(&format!(
+    for r in crate::sql::query(&format!(
         "SELECT * FROM shipment_lines WHERE shipment_id IN ({ids}) ORDER BY shipment_id, position"
     ))
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut conn)
     .await?
     {
         lines
@@ -297,10 +299,10 @@ async fn attach_lines_and_history(
             });
     }
     let mut history: HashMap<i64, Vec<HistoryEntry>> = HashMap::new();
-    for r in sqlx::query(&format!(
+    for r in crate::sql::query(&format!(
         "SELECT * FROM shipment_history WHERE shipment_id IN ({ids}) ORDER BY shipment_id, id"
     ))
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut conn)
     .await?
     {
         let status: i64 = r.try_get("status")?;
@@ -322,45 +324,43 @@ async fn attach_lines_and_history(
 }
 
 /// One shipment by id, with lines and history.
-async fn load_one(conn: &mut AnyConnection, id: i64) -> Result<Option<Shipment>> {
+async fn load_one(conn: impl Into<Target<'_>>, id: i64) -> Result<Option<Shipment>> {
     let mut f = Filter::new();
     f.int("s.id = ?", id);
     Ok(load_shipments(conn, &f.conditions(), &f).await?.pop())
 }
 
 /// Locks and loads one shipment inside a write transaction.
-async fn lock_shipment(
-    tx: &mut Tx<'_>,
-    backend: Backend,
-    binds: &Filter,
-) -> Result<Option<Shipment>> {
+async fn lock_shipment(tx: &mut Tx, backend: Backend, binds: &Filter) -> Result<Option<Shipment>> {
     let sql = format!(
         "SELECT id FROM shipments s WHERE {}{}",
         binds.conditions(),
         backend.for_update()
     );
     let id: Option<i64> = binds
-        .bind_all(sqlx::query(&sql))
+        .bind_all(crate::sql::query(&sql))
         .fetch_optional(&mut **tx)
         .await?
         .map(|r| r.try_get(0))
         .transpose()?;
     let Some(id) = id else { return Ok(None) };
-    load_one(tx, id).await
+    load_one(&mut **tx, id).await
 }
 
 /// Appends a history entry and the `shipment.update_status` event for a shipment whose row
 /// already shows its new status.
 async fn record_change(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     shipment_id: i64,
     previous: Option<(ShipmentStatus, i64)>,
     actor: &str,
     note: Option<&str>,
     now: i64,
 ) -> Result<Shipment> {
-    let mut shipment = load_one(tx, shipment_id).await?.expect("shipment exists");
-    sqlx::query("INSERT INTO shipment_history (shipment_id, status, actor, note, created_time) VALUES ($1, $2, $3, $4, $5)")
+    let mut shipment = load_one(&mut **tx, shipment_id)
+        .await?
+        .expect("shipment exists");
+    crate::sql::query("INSERT INTO shipment_history (shipment_id, status, actor, note, created_time) VALUES ($1, $2, $3, $4, $5)")
         .bind(shipment_id)
         .bind(shipment.status.value())
         .bind(actor)
@@ -428,7 +428,7 @@ impl Shipment {
 /// Balances are locked in product order, checked, then moved, so the moves cannot fail
 /// half-way.
 async fn try_reserve(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     backend: Backend,
     site: &Site<'_>,
     units: BTreeMap<i64, (String, i64)>,
@@ -440,7 +440,7 @@ async fn try_reserve(
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(",");
-    let rows = sqlx::query(&format!(
+    let rows = crate::sql::query(&format!(
         "SELECT product_id, on_hand - reserved AS available FROM stock_balances \
          WHERE business_id = $1 AND warehouse_id = $2 AND stock_level = 'A' AND product_id IN ({ids}) \
          ORDER BY product_id{}",
@@ -478,7 +478,7 @@ async fn try_reserve(
 
 /// Reserves what a shipment still needs, all or nothing.
 async fn reserve_shipment(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     backend: Backend,
     shipment: &Shipment,
     now: i64,
@@ -496,7 +496,7 @@ async fn reserve_shipment(
 
 /// Moves stock for `quantities` (line id → units) of a shipment by the effect of its status.
 async fn apply_effect(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     shipment: &Shipment,
     effect: StockEffect,
     movement_for_restock: Movement,
@@ -542,7 +542,7 @@ async fn apply_effect(
 /// Locks the shipments waiting for any of `product_ids` in a warehouse, oldest first. Called
 /// before stock moves, so the lock order stays shipments → balances.
 pub(crate) async fn lock_waiting(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     backend: Backend,
     business_id: i64,
     warehouse_id: i64,
@@ -556,7 +556,7 @@ pub(crate) async fn lock_waiting(
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(",");
-    let rows = sqlx::query(&format!(
+    let rows = crate::sql::query(&format!(
         "SELECT s.id FROM shipments s WHERE s.business_id = $1 AND s.warehouse_id = $2 AND s.status = $3 \
          AND EXISTS (SELECT 1 FROM shipment_lines l WHERE l.shipment_id = s.id AND l.product_id IN ({ids})) \
          ORDER BY s.id{}",
@@ -567,18 +567,18 @@ pub(crate) async fn lock_waiting(
     .bind(ShipmentStatus::OutOfStock.value())
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    rows.iter().map(|r| r.try_get(0)).collect()
 }
 
 /// Reserves stock for the locked waiting shipments, in creation order; each that fits becomes NEW.
 pub(crate) async fn allocate_waiting(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     backend: Backend,
     waiting: &[i64],
     now: i64,
 ) -> Result<()> {
     for id in waiting {
-        let Some(shipment) = load_one(tx, *id).await? else {
+        let Some(shipment) = load_one(&mut **tx, *id).await? else {
             continue;
         };
         if shipment.status != ShipmentStatus::OutOfStock {
@@ -609,7 +609,7 @@ pub(crate) async fn allocate_waiting(
 
 /// Moves a locked shipment from `from` to `to`, stamping the milestone time `to` reaches.
 async fn set_status(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     id: i64,
     from: ShipmentStatus,
     to: ShipmentStatus,
@@ -645,7 +645,7 @@ impl Db {
     ) -> Result<Result<Shipment, CreateShipmentError>> {
         let mut tx = self.begin().await?;
         let warehouse_id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
+            crate::sql::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
                 .bind(&new.warehouse_code)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -658,7 +658,7 @@ impl Db {
                 Ok(p) => p,
                 Err(e) => return Ok(Err(CreateShipmentError::Products(e))),
             };
-        let inserted = sqlx::query(
+        let inserted = crate::sql::query(
             "INSERT INTO shipments (business_id, warehouse_id, merchant_tracking_code_reference, \
              courier_tracking_code, courier_name, shipping_label_url, platform, status, status_time, \
              receiver, cod_amount_minor, note, created_time, updated_time) \
@@ -689,12 +689,12 @@ impl Db {
             {
                 return Ok(Err(CreateShipmentError::DuplicateReference))
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         let mut units: BTreeMap<i64, (String, i64)> = BTreeMap::new();
         for (position, (oasin, quantity)) in new.items.iter().enumerate() {
             let p = &products[oasin];
-            sqlx::query(
+            crate::sql::query(
                 "INSERT INTO shipment_lines (shipment_id, product_id, sku, product_quantity, position) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(id)
@@ -743,11 +743,9 @@ impl Db {
     pub async fn shipment_by_id(&self, business_id: i64, id: i64) -> Result<Option<Shipment>> {
         let mut f = Filter::new();
         f.int("s.id = ?", id).int("s.business_id = ?", business_id);
-        Ok(
-            load_shipments(&mut *self.reader().acquire().await?, &f.conditions(), &f)
-                .await?
-                .pop(),
-        )
+        Ok(load_shipments(self.reader(), &f.conditions(), &f)
+            .await?
+            .pop())
     }
 
     /// Shipments of a business matching a WHERE clause on `s` (for dialect look-ups), newest first.
@@ -758,7 +756,7 @@ impl Db {
     ) -> Result<Vec<Shipment>> {
         filter.int("s.business_id = ?", business_id);
         let clause = format!("{} ORDER BY s.id DESC LIMIT 200", &filter.conditions());
-        load_shipments(&mut *self.reader().acquire().await?, &clause, &filter).await
+        load_shipments(self.reader(), &clause, &filter).await
     }
 
     /// One page of a business's shipments matching a WHERE clause on `s`, newest (highest id)
@@ -779,7 +777,7 @@ impl Db {
             limit.max(0),
             offset.max(0)
         );
-        let rows = load_shipments(&mut *self.reader().acquire().await?, &clause, &filter).await?;
+        let rows = load_shipments(self.reader(), &clause, &filter).await?;
         Ok((rows, total))
     }
 
@@ -814,7 +812,7 @@ impl Db {
         let total = self.count("shipments s", &filter).await?;
         let tail = page.apply(&mut filter, "s");
         let clause = format!("{}{tail}", &filter.conditions());
-        let rows = load_shipments(&mut *self.reader().acquire().await?, &clause, &filter).await?;
+        let rows = load_shipments(self.reader(), &clause, &filter).await?;
         Ok(page.finish(rows, total, |s| Cursor {
             created_time: s.created_time,
             id: s.id,
@@ -911,7 +909,7 @@ impl Db {
         }
         set_status(&mut tx, id, from, to, now).await?;
         if courier.0.is_some() || courier.1.is_some() {
-            sqlx::query(
+            crate::sql::query(
                 "UPDATE shipments SET courier_tracking_code = COALESCE($2, courier_tracking_code), \
                  courier_name = COALESCE($3, courier_name) WHERE id = $1",
             )
@@ -989,7 +987,7 @@ fn outcome_of(shipment: &Shipment) -> CancelOutcome {
 }
 
 async fn cancel_in_tx(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     backend: Backend,
     business_id: i64,
     shipment_id: i64,
@@ -1052,7 +1050,7 @@ async fn cancel_in_tx(
     )
     .await?;
     for (line_id, q) in &cancelled {
-        sqlx::query(
+        crate::sql::query(
             "UPDATE shipment_lines SET cancelled_quantity = cancelled_quantity + $2 WHERE id = $1",
         )
         .bind(line_id)
@@ -1061,7 +1059,7 @@ async fn cancel_in_tx(
         .await?;
     }
     set_status(tx, shipment.id, from, to, now).await?;
-    sqlx::query(
+    crate::sql::query(
         "UPDATE shipments SET cancel_reason_code = $2, cancel_reason_note = $3 WHERE id = $1",
     )
     .bind(shipment.id)
@@ -1094,7 +1092,7 @@ async fn cancel_in_tx(
 
 /// Opens the shipment that carries what a partial cancel left, and links the two.
 async fn open_successor(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     backend: Backend,
     old: &Shipment,
     status: ShipmentStatus,
@@ -1105,7 +1103,7 @@ async fn open_successor(
     let keep = |t: Option<i64>, reached: bool| if reached { t } else { None };
     let picked = status == ShipmentStatus::Picked;
     let allocated = picked || status == ShipmentStatus::Allocated;
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::sql::query_scalar(
         "INSERT INTO shipments (business_id, warehouse_id, merchant_tracking_code_reference, \
          courier_tracking_code, courier_name, shipping_label_url, platform, status, status_time, \
          receiver, cod_amount_minor, note, allocated_time, picked_time, supersedes_id, created_time, updated_time) \
@@ -1121,7 +1119,7 @@ async fn open_successor(
     .fetch_one(&mut **tx)
     .await?;
     for (position, (line_id, q)) in remaining.iter().enumerate() {
-        sqlx::query(
+        crate::sql::query(
             "INSERT INTO shipment_lines (shipment_id, product_id, sku, product_quantity, position) \
              SELECT $1, product_id, sku, $2, $3 FROM shipment_lines WHERE id = $4",
         )
@@ -1132,7 +1130,7 @@ async fn open_successor(
         .execute(&mut **tx)
         .await?;
     }
-    sqlx::query("UPDATE shipments SET superseded_by_id = $2 WHERE id = $1")
+    crate::sql::query("UPDATE shipments SET superseded_by_id = $2 WHERE id = $1")
         .bind(old.id)
         .bind(id)
         .execute(&mut **tx)

@@ -12,7 +12,6 @@ use depot_domain::stock::Movement;
 use depot_domain::stock::SELLABLE;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
 
 /// Which balance moves, and the names the event needs.
 #[derive(Debug, Clone)]
@@ -51,14 +50,14 @@ impl Balance {
 /// Applies a movement, or returns None (and changes nothing) when it would take `on_hand`,
 /// `reserved` or `available` below zero.
 pub async fn move_stock(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     key: &StockKey,
     m: &StockMove<'_>,
     now: i64,
 ) -> Result<Option<Balance>> {
     if m.on_hand_delta > 0 {
         // Only a movement that adds stock can meet a balance that does not exist yet.
-        sqlx::query(
+        crate::sql::query(
             "INSERT INTO stock_balances (business_id, warehouse_id, product_id, stock_level, \
              on_hand, reserved, updated_time) VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT DO NOTHING",
         )
@@ -70,7 +69,7 @@ pub async fn move_stock(
         .execute(&mut **tx)
         .await?;
     }
-    let row = sqlx::query(
+    let row = crate::sql::query(
         "UPDATE stock_balances SET on_hand = on_hand + $5, reserved = reserved + $6, updated_time = $7 \
          WHERE business_id = $1 AND warehouse_id = $2 AND product_id = $3 AND stock_level = $4 \
          AND on_hand + $5 >= 0 AND reserved + $6 >= 0 AND on_hand + $5 >= reserved + $6 \
@@ -91,7 +90,7 @@ pub async fn move_stock(
         reserved: row.try_get("reserved")?,
     };
 
-    let ledger_id: i64 = sqlx::query_scalar(
+    let ledger_id: i64 = crate::sql::query_scalar(
         "INSERT INTO stock_ledger (business_id, warehouse_id, product_id, stock_level, movement_type, \
          on_hand_delta, reserved_delta, reference_code, reason, is_abnormal, created_time) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -144,7 +143,7 @@ pub async fn move_stock(
 /// product in that warehouse are then reserved, oldest first. Use it for every inbound
 /// movement (putaway, restocks, positive adjustments).
 pub async fn move_stock_and_wake(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     backend: Backend,
     key: &StockKey,
     m: &StockMove<'_>,
@@ -172,8 +171,8 @@ pub async fn move_stock_and_wake(
 }
 
 /// The current balance (zero when none exists yet).
-pub async fn balance(tx: &mut Tx<'_>, key: &StockKey) -> Result<Balance> {
-    let row = sqlx::query(
+pub async fn balance(tx: &mut Tx, key: &StockKey) -> Result<Balance> {
+    let row = crate::sql::query(
         "SELECT on_hand, reserved FROM stock_balances \
          WHERE business_id = $1 AND warehouse_id = $2 AND product_id = $3 AND stock_level = $4",
     )
@@ -243,7 +242,7 @@ impl Db {
             (page.page - 1).max(0) * page.page_size
         );
         let rows = filter
-            .bind_all(sqlx::query(&sql))
+            .bind_all(crate::sql::query(&sql))
             .fetch_all(self.reader())
             .await?;
         let rows = rows
@@ -261,14 +260,14 @@ impl Db {
                     available: on_hand - reserved,
                 })
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            .collect::<Result<Vec<_>, crate::StoreError>>()?;
         Ok((rows, total))
     }
 
     /// Checks that the ledger of every balance sums to it; returns the balances that do not.
     /// Used by tests and available to operators as an audit.
     pub async fn audit_stock(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query(
+        let rows = crate::sql::query(
             "SELECT s.business_id, s.warehouse_id, s.product_id, s.stock_level, s.on_hand, s.reserved, \
              CAST(COALESCE((SELECT SUM(l.on_hand_delta) FROM stock_ledger l WHERE l.business_id = s.business_id \
                AND l.warehouse_id = s.warehouse_id AND l.product_id = s.product_id AND l.stock_level = s.stock_level), 0) AS BIGINT) AS ledger_on_hand, \
@@ -339,7 +338,7 @@ impl Db {
             reason,
         } = *a;
         let mut tx = self.begin().await?;
-        if sqlx::query("SELECT id FROM businesses WHERE id = $1")
+        if crate::sql::query("SELECT id FROM businesses WHERE id = $1")
             .bind(business_id)
             .fetch_optional(&mut *tx)
             .await?
@@ -348,7 +347,7 @@ impl Db {
             return Ok(Err(AdjustError::BusinessNotFound));
         }
         let warehouse_id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
+            crate::sql::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
                 .bind(warehouse_code)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -358,7 +357,7 @@ impl Db {
         let Some(product_id) = CodeKind::Product.parse(oasin) else {
             return Ok(Err(AdjustError::ProductNotFound));
         };
-        let row = sqlx::query(
+        let row = crate::sql::query(
             "SELECT p.sku, (SELECT COUNT(*) FROM product_warehouses pw WHERE pw.product_id = p.id AND pw.warehouse_id = $3) AS mapped \
              FROM products p WHERE p.id = $1 AND p.business_id = $2",
         )

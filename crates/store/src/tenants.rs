@@ -4,12 +4,11 @@
 //! `dpk_<key id>_<secret>`; an operator token is `dop_<secret>`. A lookup hashes what the
 //! client sent and finds the row by that hash.
 
+use crate::sql::Row;
 use crate::{opt_i64, Db, Result};
 use rand::distributions::{Alphanumeric, DistString};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
 pub const API_KEY_PREFIX: &str = "dpk_";
 pub const OPS_TOKEN_PREFIX: &str = "dop_";
@@ -47,9 +46,9 @@ pub struct Business {
     pub updated_time: i64,
 }
 
-impl TryFrom<AnyRow> for Business {
-    type Error = sqlx::Error;
-    fn try_from(r: AnyRow) -> Result<Self, sqlx::Error> {
+impl TryFrom<Row> for Business {
+    type Error = crate::StoreError;
+    fn try_from(r: Row) -> Result<Self, crate::StoreError> {
         Ok(Business {
             business_id: r.try_get("id")?,
             name: r.try_get("name")?,
@@ -106,7 +105,7 @@ pub fn hash_token(token: &str) -> String {
 
 impl Db {
     pub async fn create_business(&self, name: &str, email: &str, now: i64) -> Result<Business> {
-        let row = sqlx::query(
+        let row = crate::sql::query(
             "INSERT INTO businesses (name, email, status, created_time, updated_time) \
              VALUES ($1, $2, 'PENDING', $3, $3) RETURNING *",
         )
@@ -115,20 +114,20 @@ impl Db {
         .bind(now)
         .fetch_one(self.writer())
         .await?;
-        Ok(Business::try_from(row)?)
+        Business::try_from(row)
     }
 
     pub async fn business(&self, id: i64) -> Result<Option<Business>> {
-        let row = sqlx::query("SELECT * FROM businesses WHERE id = $1")
+        let row = crate::sql::query("SELECT * FROM businesses WHERE id = $1")
             .bind(id)
             .fetch_optional(self.reader())
             .await?;
-        Ok(row.map(Business::try_from).transpose()?)
+        row.map(Business::try_from).transpose()
     }
 
     /// PENDING → APPROVED; approving twice is harmless. None when there is no such business.
     pub async fn approve_business(&self, id: i64, now: i64) -> Result<Option<Business>> {
-        let row = sqlx::query(
+        let row = crate::sql::query(
             "UPDATE businesses SET status = 'APPROVED', \
                updated_time = CASE WHEN status = 'APPROVED' THEN updated_time ELSE $2 END \
              WHERE id = $1 RETURNING *",
@@ -137,7 +136,7 @@ impl Db {
         .bind(now)
         .fetch_optional(self.writer())
         .await?;
-        Ok(row.map(Business::try_from).transpose()?)
+        row.map(Business::try_from).transpose()
     }
 
     /// Issues a new key for an existing business (None when the business does not exist).
@@ -146,7 +145,7 @@ impl Db {
             return Ok(None);
         }
         let key = NewApiKey::generate();
-        sqlx::query(
+        crate::sql::query(
             "INSERT INTO api_keys (business_id, key_id, token_hash, created_time) \
              VALUES ($1, $2, $3, $4)",
         )
@@ -161,7 +160,7 @@ impl Db {
 
     /// Revokes a key; true when it existed (revoking twice keeps the first time).
     pub async fn revoke_api_key(&self, key_id: &str, now: i64) -> Result<bool> {
-        let done = sqlx::query(
+        let done = crate::sql::query(
             "UPDATE api_keys SET revoked_time = COALESCE(revoked_time, $2) WHERE key_id = $1",
         )
         .bind(key_id)
@@ -176,7 +175,7 @@ impl Db {
         if !token.starts_with(API_KEY_PREFIX) {
             return Ok(None);
         }
-        let row = sqlx::query(
+        let row = crate::sql::query(
             "SELECT k.business_id, k.key_id, b.status FROM api_keys k \
              JOIN businesses b ON b.id = k.business_id \
              WHERE k.token_hash = $1 AND k.revoked_time IS NULL",
@@ -200,7 +199,7 @@ impl Db {
             "{OPS_TOKEN_PREFIX}{}",
             Alphanumeric.sample_string(&mut rand::thread_rng(), 40)
         );
-        sqlx::query("INSERT INTO ops_tokens (token_hash, created_time) VALUES ($1, $2)")
+        crate::sql::query("INSERT INTO ops_tokens (token_hash, created_time) VALUES ($1, $2)")
             .bind(hash_token(&token))
             .bind(now)
             .execute(self.writer())
@@ -210,7 +209,7 @@ impl Db {
 
     /// True when the operator token was issued here and is not revoked.
     pub async fn ops_token_valid(&self, token: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT revoked_time FROM ops_tokens WHERE token_hash = $1")
+        let row = crate::sql::query("SELECT revoked_time FROM ops_tokens WHERE token_hash = $1")
             .bind(hash_token(token))
             .fetch_optional(self.reader())
             .await?;
@@ -226,7 +225,7 @@ impl Db {
     /// None when `key_id` does not exist or is already revoked.
     pub async fn reset_api_key(&self, key_id: &str, now: i64) -> Result<Option<NewApiKey>> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let row = crate::sql::query(
             "UPDATE api_keys SET revoked_time = $2 WHERE key_id = $1 AND revoked_time IS NULL \
              RETURNING business_id",
         )
@@ -239,7 +238,7 @@ impl Db {
         };
         let business_id: i64 = row.try_get("business_id")?;
         let key = NewApiKey::generate();
-        sqlx::query(
+        crate::sql::query(
             "INSERT INTO api_keys (business_id, key_id, token_hash, created_time) \
              VALUES ($1, $2, $3, $4)",
         )
@@ -256,10 +255,11 @@ impl Db {
 
 impl Db {
     pub async fn business_by_email(&self, email: &str) -> Result<Option<Business>> {
-        let row = sqlx::query("SELECT * FROM businesses WHERE email = $1 ORDER BY id LIMIT 1")
-            .bind(email)
-            .fetch_optional(self.reader())
-            .await?;
-        Ok(row.map(Business::try_from).transpose()?)
+        let row =
+            crate::sql::query("SELECT * FROM businesses WHERE email = $1 ORDER BY id LIMIT 1")
+                .bind(email)
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(Business::try_from).transpose()
     }
 }

@@ -10,11 +10,10 @@
 //! 3. [`Db::record_attempts`] writes the outcome of the HTTP calls, guarded by the lease token.
 
 use crate::list::{Cursor, Filter, PageOf, PageRequest};
+use crate::sql::Row;
 use crate::{opt_i64, Db, Result};
 use depot_domain::Lang;
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -77,7 +76,7 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    fn from_row(r: &AnyRow, now: i64) -> Result<Webhook> {
+    fn from_row(r: &Row, now: i64) -> Result<Webhook> {
         let all_events: i64 = r.try_get("all_events")?;
         let _ = all_events;
         let status: String = r.try_get("status")?;
@@ -178,7 +177,7 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    fn from_row(r: &AnyRow) -> Result<Delivery> {
+    fn from_row(r: &Row) -> Result<Delivery> {
         let status = DeliveryStatus::parse(&r.try_get::<String, _>("status")?)
             .unwrap_or(DeliveryStatus::Pending);
         let next: i64 = r.try_get("next_attempt_time")?;
@@ -256,7 +255,7 @@ impl Db {
         now: i64,
     ) -> Result<Webhook> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let row = crate::sql::query(
             "INSERT INTO webhook_endpoints (business_id, url, all_events, language, secret, \
              status, created_time, updated_time) VALUES ($1, $2, $3, $4, $5, 'ENABLED', $6, $6) \
              RETURNING *",
@@ -271,7 +270,7 @@ impl Db {
         .await?;
         let mut webhook = Webhook::from_row(&row, now)?;
         for code in events {
-            sqlx::query(
+            crate::sql::query(
                 "INSERT INTO webhook_endpoint_events (endpoint_id, event_code) VALUES ($1, $2) \
                  ON CONFLICT DO NOTHING",
             )
@@ -288,7 +287,7 @@ impl Db {
     /// The business's subscriptions, oldest first.
     pub async fn webhooks(&self, business_id: i64, now: i64) -> Result<Vec<Webhook>> {
         let rows =
-            sqlx::query("SELECT * FROM webhook_endpoints WHERE business_id = $1 ORDER BY id")
+            crate::sql::query("SELECT * FROM webhook_endpoints WHERE business_id = $1 ORDER BY id")
                 .bind(business_id)
                 .fetch_all(self.reader())
                 .await?;
@@ -296,7 +295,7 @@ impl Db {
             .iter()
             .map(|r| Webhook::from_row(r, now))
             .collect::<Result<Vec<_>>>()?;
-        let codes = sqlx::query(
+        let codes = crate::sql::query(
             "SELECT f.endpoint_id, f.event_code FROM webhook_endpoint_events f \
              JOIN webhook_endpoints w ON w.id = f.endpoint_id WHERE w.business_id = $1 \
              ORDER BY f.endpoint_id, f.event_code",
@@ -319,14 +318,15 @@ impl Db {
 
     /// One subscription of the business (None for another business's).
     pub async fn webhook(&self, business_id: i64, id: i64, now: i64) -> Result<Option<Webhook>> {
-        let row = sqlx::query("SELECT * FROM webhook_endpoints WHERE id = $1 AND business_id = $2")
-            .bind(id)
-            .bind(business_id)
-            .fetch_optional(self.writer())
-            .await?;
+        let row =
+            crate::sql::query("SELECT * FROM webhook_endpoints WHERE id = $1 AND business_id = $2")
+                .bind(id)
+                .bind(business_id)
+                .fetch_optional(self.writer())
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let mut hook = Webhook::from_row(&row, now)?;
-        let codes = sqlx::query(
+        let codes = crate::sql::query(
             "SELECT event_code FROM webhook_endpoint_events WHERE endpoint_id = $1 \
              ORDER BY event_code",
         )
@@ -342,11 +342,12 @@ impl Db {
 
     /// Deletes a subscription with its deliveries and their log; false when there is none.
     pub async fn delete_webhook(&self, business_id: i64, id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND business_id = $2")
-            .bind(id)
-            .bind(business_id)
-            .execute(self.writer())
-            .await?;
+        let done =
+            crate::sql::query("DELETE FROM webhook_endpoints WHERE id = $1 AND business_id = $2")
+                .bind(id)
+                .bind(business_id)
+                .execute(self.writer())
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -359,7 +360,7 @@ impl Db {
         previous_expires: i64,
         now: i64,
     ) -> Result<Option<Webhook>> {
-        let done = sqlx::query(
+        let done = crate::sql::query(
             "UPDATE webhook_endpoints SET previous_secret = secret, secret = $3, \
              previous_secret_expires = $4, updated_time = $5 WHERE id = $1 AND business_id = $2",
         )
@@ -386,13 +387,13 @@ impl Db {
     ) -> Result<Option<Webhook>> {
         let mut tx = self.begin().await?;
         let done = if enabled {
-            sqlx::query(
+            crate::sql::query(
                 "UPDATE webhook_endpoints SET status = 'ENABLED', disabled_reason = NULL, \
                  disabled_time = NULL, failing_since = NULL, updated_time = $3 \
                  WHERE id = $1 AND business_id = $2",
             )
         } else {
-            sqlx::query(
+            crate::sql::query(
                 "UPDATE webhook_endpoints SET status = 'DISABLED', disabled_reason = 'MANUAL', \
                  disabled_time = $3, updated_time = $3 \
                  WHERE id = $1 AND business_id = $2 AND status = 'ENABLED'",
@@ -404,7 +405,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         if enabled && done.rows_affected() > 0 {
-            sqlx::query(
+            crate::sql::query(
                 "UPDATE webhook_deliveries SET next_attempt_time = $2, updated_time = $2 \
                  WHERE endpoint_id = $1 AND status = 'PENDING' AND next_attempt_time > $2",
             )
@@ -432,7 +433,7 @@ impl Db {
             filter.where_sql()
         );
         let total: i64 = filter
-            .bind_all(sqlx::query(&count_sql))
+            .bind_all(crate::sql::query(&count_sql))
             .fetch_one(self.reader())
             .await?
             .try_get(0)?;
@@ -442,7 +443,7 @@ impl Db {
             filter.where_sql()
         );
         let rows = filter
-            .bind_all(sqlx::query(&sql))
+            .bind_all(crate::sql::query(&sql))
             .fetch_all(self.reader())
             .await?;
         let deliveries = rows
@@ -469,7 +470,7 @@ impl Db {
             "SELECT * FROM webhook_attempts WHERE delivery_id IN ({placeholders}) \
              ORDER BY delivery_id, attempt, id"
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = crate::sql::query(&sql);
         for d in deliveries.iter() {
             query = query.bind(d.delivery_id);
         }
@@ -501,7 +502,7 @@ impl Db {
         business_id: i64,
         delivery_id: i64,
     ) -> Result<Option<Delivery>> {
-        let row = sqlx::query(&format!(
+        let row = crate::sql::query(&format!(
             "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN events e ON e.id = d.event_id \
              WHERE d.id = $1 AND d.business_id = $2"
         ))
@@ -525,7 +526,7 @@ impl Db {
         delivery_id: i64,
         now: i64,
     ) -> Result<Option<Delivery>> {
-        sqlx::query(
+        crate::sql::query(
             "UPDATE webhook_deliveries SET status = 'PENDING', next_attempt_time = $3, \
              manual = 1, updated_time = $3 \
              WHERE id = $1 AND business_id = $2 AND (lease_until IS NULL OR lease_until <= $3)",
@@ -547,7 +548,7 @@ impl Db {
     /// Returns how many events were dispatched.
     pub async fn dispatch_events(&self, limit: i64, now: i64) -> Result<usize> {
         let mut tx = self.begin().await?;
-        let rows = sqlx::query(&format!(
+        let rows = crate::sql::query(&format!(
             "SELECT id FROM events WHERE dispatched = 0 ORDER BY id LIMIT $1{}",
             self.backend().for_update_skip_locked()
         ))
@@ -576,7 +577,7 @@ impl Db {
              ORDER BY e.id, w.id \
              ON CONFLICT (endpoint_id, event_id) DO NOTHING"
         );
-        let mut query = sqlx::query(&insert).bind(now).bind(now);
+        let mut query = crate::sql::query(&insert).bind(now).bind(now);
         for id in &ids {
             query = query.bind(id);
         }
@@ -588,7 +589,7 @@ impl Db {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let mut query = sqlx::query(&mark);
+        let mut query = crate::sql::query(&mark);
         for id in &ids {
             query = query.bind(id);
         }
@@ -630,7 +631,7 @@ impl Db {
              AND status = 'PENDING' AND (lease_until IS NULL OR lease_until <= $3)",
             self.backend().for_update_skip_locked()
         );
-        let mut query = sqlx::query(&sql)
+        let mut query = crate::sql::query(&sql)
             .bind(lease_until)
             .bind(&token)
             .bind(now)
@@ -642,7 +643,7 @@ impl Db {
         if done.rows_affected() == 0 {
             return Ok((token, Vec::new()));
         }
-        let rows = sqlx::query(
+        let rows = crate::sql::query(
             "SELECT d.id, d.endpoint_id, d.attempt_count, d.manual, w.url, w.secret, \
                CASE WHEN w.previous_secret_expires > $2 THEN w.previous_secret END AS previous_secret, \
                e.instance_id, CASE WHEN w.language = 'en' THEN e.payload_en ELSE e.payload_vi END \
@@ -688,7 +689,7 @@ impl Db {
         let mut tx = self.begin().await?;
         let mut effects: HashMap<i64, (bool, bool, bool)> = HashMap::new();
         for o in outcomes {
-            let row = sqlx::query(
+            let row = crate::sql::query(
                 "UPDATE webhook_deliveries SET status = $3, attempt_count = attempt_count + 1, \
                    next_attempt_time = $4, lease_until = NULL, lease_token = NULL, manual = 0, \
                    last_attempt_time = $5, last_http_status = $6, updated_time = $7 \
@@ -711,7 +712,7 @@ impl Db {
                 continue;
             };
             let attempt: i64 = row.try_get("attempt_count")?;
-            sqlx::query(
+            crate::sql::query(
                 "INSERT INTO webhook_attempts (delivery_id, attempt, trigger_kind, attempt_time, \
                    http_status, duration_ms, response_snippet, error) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -737,7 +738,7 @@ impl Db {
         endpoints.sort_by_key(|(id, _)| *id);
         for (id, (success, failure, gone)) in endpoints {
             if success {
-                sqlx::query(
+                crate::sql::query(
                     "UPDATE webhook_endpoints SET failing_since = NULL, last_success_time = $2 \
                      WHERE id = $1",
                 )
@@ -746,7 +747,7 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             } else if failure || gone {
-                sqlx::query(
+                crate::sql::query(
                     "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2) \
                      WHERE id = $1",
                 )
@@ -754,7 +755,7 @@ impl Db {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(
+                crate::sql::query(
                     "UPDATE webhook_endpoints SET status = 'DISABLED', disabled_reason = 'FAILING', \
                        disabled_time = $2, updated_time = $2 \
                      WHERE id = $1 AND status = 'ENABLED' AND failing_since <= $3",
@@ -766,7 +767,7 @@ impl Db {
                 .await?;
             }
             if gone {
-                sqlx::query(
+                crate::sql::query(
                     "UPDATE webhook_endpoints SET status = 'DISABLED', disabled_reason = 'GONE', \
                        disabled_time = $2, updated_time = $2 WHERE id = $1 AND status = 'ENABLED'",
                 )
