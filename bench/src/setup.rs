@@ -607,9 +607,7 @@ pub async fn settle(db: &Db) -> anyhow::Result<()> {
                 .await?;
         }
         Backend::Sqlite => {
-            depot_store::sql::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(db.writer())
-                .await?;
+            db.checkpoint().await?;
         }
     }
     Ok(())

@@ -5,15 +5,18 @@ use crate::sql::{Kind, Output, Row, Target, Value};
 use crate::{Result, StoreError};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
 
 /// SQLite: one writer connection that a transaction holds for its whole life, and reader
 /// connections taken from a free list (WAL lets them read beside the writer).
 pub(crate) struct Sqlite {
     path: PathBuf,
-    writer: Arc<tokio::sync::Mutex<rusqlite::Connection>>,
+    writer: Arc<tokio::sync::Mutex<Writer>>,
     idle_readers: Mutex<Vec<rusqlite::Connection>>,
     max_idle_readers: usize,
+    /// Dropping it stops the checkpoint thread.
+    _stop_checkpoints: mpsc::Sender<()>,
 }
 
 /// How many prepared statements each SQLite connection keeps; the store has a few hundred
@@ -23,17 +26,38 @@ const STATEMENT_CACHE: usize = 256;
 impl Sqlite {
     pub(crate) fn open(path: PathBuf, max_idle_readers: usize) -> Result<Sqlite> {
         let writer = open_connection(&path, false)?;
+        // The checkpoint thread moves committed pages into the database file instead.
+        writer.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+        let (stop, stopped) = mpsc::channel();
+        spawn_checkpointer(open_connection(&path, false)?, stopped)?;
         Ok(Sqlite {
             path,
-            writer: Arc::new(tokio::sync::Mutex::new(writer)),
+            writer: Arc::new(tokio::sync::Mutex::new(Writer {
+                conn: writer,
+                batch: None,
+            })),
             idle_readers: Mutex::new(Vec::new()),
             max_idle_readers: max_idle_readers.max(1),
+            _stop_checkpoints: stop,
         })
     }
 
-    /// The writer, for a transaction that keeps it until it ends.
-    pub(crate) async fn lock_writer(&self) -> tokio::sync::OwnedMutexGuard<rusqlite::Connection> {
-        self.writer.clone().lock_owned().await
+    /// Starts a write transaction: waits for the writer, then opens a savepoint in the
+    /// current batch (see [`Writer`]).
+    pub(crate) async fn begin(&self) -> Result<SqliteTx> {
+        let mut writer = self.writer.clone().lock_owned().await;
+        writer.join_batch()?;
+        Ok(SqliteTx { writer, open: true })
+    }
+
+    /// Folds the whole WAL back into the database file and truncates it (after a bulk load).
+    pub(crate) fn checkpoint(&self) -> Result<()> {
+        open_connection(&self.path, false)?.query_row(
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+            [],
+            |_| Ok(()),
+        )?;
+        Ok(())
     }
 
     /// Runs `f` on a reader connection. Reads are short and run on the calling thread.
@@ -55,14 +79,164 @@ impl Sqlite {
     }
 }
 
+/// How often the WAL is folded back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// Checkpoints the WAL on its own thread, so that no write transaction pays for copying pages
+/// and for the fsync that follows (SQLite would do it inside the commit that crosses 1,000
+/// pages, holding the writer meanwhile). A PASSIVE checkpoint never blocks the writer or the
+/// readers; it stops when the [`Sqlite`] that started it is dropped.
+fn spawn_checkpointer(conn: rusqlite::Connection, stopped: mpsc::Receiver<()>) -> Result<()> {
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                }
+            }
+        })?;
+    Ok(())
+}
+
+/// The writer connection with its group commit.
+///
+/// Transactions take turns on the writer. Each runs inside a savepoint of one SQLite
+/// transaction, the *batch*; when it commits, its savepoint is released into the batch and
+/// it waits, without the writer, until the batch's `COMMIT` has made it durable. Whoever
+/// commits first queues a flush behind the transactions already waiting for the writer
+/// (the writer's lock is fair), so everything that queued meanwhile lands in the same
+/// `COMMIT`. Under load one commit writes each changed page once for many transactions
+/// instead of once per transaction; alone, a transaction waits only for its own flush.
+/// A transaction that fails rolls back to its savepoint and leaves the batch untouched.
+pub(crate) struct Writer {
+    conn: rusqlite::Connection,
+    batch: Option<Batch>,
+}
+
+struct Batch {
+    /// Set once, by the flush: the batch is durable, or why it is not.
+    outcome: tokio::sync::watch::Sender<Option<Result<(), String>>>,
+    /// Transactions released into the batch so far.
+    members: usize,
+    flush_queued: bool,
+}
+
+impl Writer {
+    fn join_batch(&mut self) -> Result<()> {
+        if self.batch.is_some() && self.conn.is_autocommit() {
+            // SQLite rolled the whole batch back on its own (an I/O error, a full disk):
+            // its members learn it from the flush that finds nothing to commit.
+            self.fail_batch("the transaction was rolled back by the database");
+        }
+        if self.batch.is_none() {
+            sqlite_run(&self.conn, "BEGIN IMMEDIATE", &[])?;
+            self.batch = Some(Batch {
+                outcome: tokio::sync::watch::channel(None).0,
+                members: 0,
+                flush_queued: false,
+            });
+        }
+        sqlite_run(&self.conn, "SAVEPOINT tx", &[])?;
+        Ok(())
+    }
+
+    /// Commits the open batch (the flush).
+    fn flush(&mut self) {
+        let Some(batch) = self.batch.take() else {
+            return;
+        };
+        let outcome = if self.conn.is_autocommit() {
+            Err("the transaction was rolled back by the database".to_string())
+        } else {
+            sqlite_run(&self.conn, "COMMIT", &[])
+                .map(drop)
+                .map_err(|e| {
+                    if !self.conn.is_autocommit() {
+                        let _ = self.conn.execute_batch("ROLLBACK");
+                    }
+                    e.to_string()
+                })
+        };
+        batch.outcome.send_replace(Some(outcome));
+    }
+
+    fn fail_batch(&mut self, why: &str) {
+        if let Some(batch) = self.batch.take() {
+            batch.outcome.send_replace(Some(Err(why.to_string())));
+        }
+    }
+}
+
+/// A write transaction on the SQLite writer; rolled back to its savepoint when dropped open.
+pub struct SqliteTx {
+    writer: tokio::sync::OwnedMutexGuard<Writer>,
+    open: bool,
+}
+
+impl SqliteTx {
+    pub(crate) fn conn(&self) -> &rusqlite::Connection {
+        &self.writer.conn
+    }
+
+    /// Releases the savepoint into the batch and returns once the batch is durable.
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        sqlite_run(&self.writer.conn, "RELEASE tx", &[])?;
+        self.open = false;
+        let batch = self
+            .writer
+            .batch
+            .as_mut()
+            .expect("a transaction runs inside a batch");
+        batch.members += 1;
+        let mut outcome = batch.outcome.subscribe();
+        if !batch.flush_queued {
+            batch.flush_queued = true;
+            let writer = tokio::sync::OwnedMutexGuard::mutex(&self.writer).clone();
+            tokio::spawn(async move { writer.lock().await.flush() });
+        }
+        drop(self); // lets the queued transactions and then the flush have the writer
+        let outcome = outcome
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| StoreError::Commit("the writer stopped before committing".into()))?
+            .clone();
+        outcome
+            .expect("waited for an outcome")
+            .map_err(StoreError::Commit)
+    }
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        let writer = &mut *self.writer;
+        if let Err(e) = writer.conn.execute_batch("ROLLBACK TO tx; RELEASE tx;") {
+            tracing::error!(error = %e, "rolling back a dropped transaction failed");
+        }
+        // A batch nobody committed into holds nothing worth keeping open.
+        if writer.batch.as_ref().is_some_and(|b| b.members == 0) {
+            writer.batch = None;
+            if !writer.conn.is_autocommit() {
+                let _ = writer.conn.execute_batch("ROLLBACK");
+            }
+        }
+    }
+}
+
 fn open_connection(path: &std::path::Path, read_only: bool) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(Duration::from_secs(10))?;
     // WAL lets readers run beside the writer; NORMAL is durable across process crashes in WAL
     // mode (an OS crash may lose the last commits, never corrupt the file).
+    // journal_size_limit trims the WAL file back after a burst has been checkpointed.
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA journal_size_limit = 67108864;",
     )?;
     if read_only {
         conn.execute_batch("PRAGMA query_only = ON;")?;
@@ -207,16 +381,22 @@ fn postgres_row(columns: Arc<[String]>, row: &sqlx::postgres::PgRow) -> Result<R
 pub(crate) async fn run(target: Target<'_>, sql: &str, args: &[Value]) -> Result<Output> {
     use crate::{Engine, TxConn};
     match target {
-        Target::Tx(TxConn::Sqlite(tx)) => sqlite_run(&tx.conn, sql, args),
+        Target::Tx(TxConn::Sqlite(tx)) => sqlite_run(tx.conn(), sql, args),
         Target::Tx(TxConn::Postgres(tx)) => postgres_run(&mut **tx, sql, args).await,
         Target::Read(db) => match db.engine() {
             Engine::Sqlite(sqlite) => sqlite.with_reader(|conn| sqlite_run(conn, sql, args)),
             Engine::Postgres(pool) => postgres_run(pool, sql, args).await,
         },
         Target::Write(db) => match db.engine() {
-            Engine::Sqlite(sqlite) => {
-                let conn = sqlite.lock_writer().await;
-                sqlite_run(&conn, sql, args)
+            // Through a transaction, so that it is durable when this returns.
+            Engine::Sqlite(_) => {
+                let tx = db.begin().await?;
+                let TxConn::Sqlite(sqlite_tx) = &*tx else {
+                    unreachable!("a SQLite database begins SQLite transactions")
+                };
+                let out = sqlite_run(sqlite_tx.conn(), sql, args)?;
+                tx.commit().await?;
+                Ok(out)
             }
             Engine::Postgres(pool) => postgres_run(pool, sql, args).await,
         },

@@ -70,6 +70,11 @@ pub enum StoreError {
     Decode(String),
     #[error("migration {0}: {1}")]
     Migrate(String, String),
+    /// The group commit a transaction joined did not become durable.
+    #[error("commit failed: {0}")]
+    Commit(String),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
     #[error("bad database url: {0}")]
     BadUrl(String),
     #[error("address data: {0}")]
@@ -165,14 +170,19 @@ impl Db {
     /// commits or is dropped (which rolls it back).
     pub async fn begin(&self) -> Result<Tx> {
         let conn = match self.engine() {
-            Engine::Sqlite(sqlite) => {
-                let conn = sqlite.lock_writer().await;
-                backend::sqlite_run(&conn, "BEGIN IMMEDIATE", &[])?;
-                TxConn::Sqlite(SqliteTx { conn, open: true })
-            }
+            Engine::Sqlite(sqlite) => TxConn::Sqlite(sqlite.begin().await?),
             Engine::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
         };
         Ok(Tx { conn })
+    }
+
+    /// SQLite: folds the write-ahead log back into the database file now (the background
+    /// checkpoints do it a little at a time). PostgreSQL: nothing to do.
+    pub async fn checkpoint(&self) -> Result<()> {
+        match self.engine() {
+            Engine::Sqlite(sqlite) => sqlite.checkpoint(),
+            Engine::Postgres(_) => Ok(()),
+        }
     }
 
     /// True when the database answers a trivial query (for `/readyz`).
@@ -195,34 +205,14 @@ pub struct Tx {
 
 /// The connection a [`Tx`] holds.
 pub enum TxConn {
-    Sqlite(SqliteTx),
+    Sqlite(backend::SqliteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
-}
-
-/// The SQLite writer inside `BEGIN IMMEDIATE … COMMIT`; rolled back when dropped open.
-pub struct SqliteTx {
-    conn: tokio::sync::OwnedMutexGuard<rusqlite::Connection>,
-    open: bool,
-}
-
-impl Drop for SqliteTx {
-    fn drop(&mut self) {
-        if self.open {
-            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
-                tracing::error!(error = %e, "rolling back a dropped transaction failed");
-            }
-        }
-    }
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.conn {
-            TxConn::Sqlite(mut tx) => {
-                backend::sqlite_run(&tx.conn, "COMMIT", &[])?;
-                tx.open = false;
-                Ok(())
-            }
+            TxConn::Sqlite(tx) => tx.commit().await,
             TxConn::Postgres(tx) => Ok(tx.commit().await?),
         }
     }
@@ -232,7 +222,7 @@ impl Tx {
     /// Runs several statements with no parameters (migrations).
     pub(crate) async fn execute_batch(&mut self, sql: &str) -> Result<()> {
         match &mut self.conn {
-            TxConn::Sqlite(tx) => Ok(tx.conn.execute_batch(sql)?),
+            TxConn::Sqlite(tx) => Ok(tx.conn().execute_batch(sql)?),
             TxConn::Postgres(tx) => {
                 sqlx::raw_sql(sql).execute(&mut **tx).await?;
                 Ok(())

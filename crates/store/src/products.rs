@@ -254,17 +254,15 @@ impl Db {
         if products.is_empty() {
             return Ok(());
         }
-        let ids = products
-            .iter()
-            .map(|p| p.id.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids: Vec<i64> = products.iter().map(|x| x.id).collect();
+        let list = crate::sql::placeholders(1, ids.len());
         let mut barcodes: HashMap<i64, Vec<String>> = HashMap::new();
         // The ids are integers we produced, so inlining them is safe.
         for r in crate::sql::query(&format!(
-            "SELECT product_id, barcode FROM product_barcodes WHERE product_id IN ({ids}) \
+            "SELECT product_id, barcode FROM product_barcodes WHERE product_id IN ({list}) \
              ORDER BY product_id, position"
         ))
+        .bind_each(&ids)
         .fetch_all(self.reader())
         .await?
         {
@@ -276,9 +274,10 @@ impl Db {
         let mut warehouses: HashMap<i64, Vec<String>> = HashMap::new();
         for r in crate::sql::query(&format!(
             "SELECT pw.product_id, w.warehouse_code FROM product_warehouses pw \
-             JOIN warehouses w ON w.id = pw.warehouse_id WHERE pw.product_id IN ({ids}) \
+             JOIN warehouses w ON w.id = pw.warehouse_id WHERE pw.product_id IN ({list}) \
              ORDER BY pw.product_id, w.warehouse_code"
         ))
+        .bind_each(&ids)
         .fetch_all(self.reader())
         .await?
         {

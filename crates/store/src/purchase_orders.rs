@@ -241,17 +241,14 @@ async fn load_pos(
     if pos.is_empty() {
         return Ok(pos);
     }
-    // Ids are integers from our own rows, so inlining them is safe.
-    let ids = pos
-        .iter()
-        .map(|p| p.id.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let ids: Vec<i64> = pos.iter().map(|x| x.id).collect();
+    let list = crate::sql::placeholders(1, ids.len());
     let mut packages: HashMap<i64, Vec<Package>> = HashMap::new();
     let mut package_po: HashMap<i64, i64> = HashMap::new();
     for r in crate::sql::query(&format!(
-        "SELECT * FROM po_packages WHERE po_id IN ({ids}) ORDER BY po_id, position"
+        "SELECT * FROM po_packages WHERE po_id IN ({list}) ORDER BY po_id, position"
     ))
+    .bind_each(&ids)
     .fetch_all(&mut conn)
     .await?
     {
@@ -270,8 +267,9 @@ async fn load_pos(
     }
     for r in crate::sql::query(&format!(
         "SELECT l.*, p.name, p.weight, p.length, p.width, p.height, p.inventory_tracking_type FROM po_lines l \
-         JOIN products p ON p.id = l.product_id WHERE l.po_id IN ({ids}) ORDER BY l.po_id, l.position"
+         JOIN products p ON p.id = l.product_id WHERE l.po_id IN ({list}) ORDER BY l.po_id, l.position"
     ))
+    .bind_each(&ids)
     .fetch_all(&mut conn)
     .await?
     {

@@ -175,16 +175,13 @@ async fn load_returns(
     if returns.is_empty() {
         return Ok(returns);
     }
-    // Ids are integers from our own rows, so inlining them is safe.
-    let ids = returns
-        .iter()
-        .map(|r| r.id.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let ids: Vec<i64> = returns.iter().map(|x| x.id).collect();
+    let list = crate::sql::placeholders(1, ids.len());
     let mut lines: HashMap<i64, Vec<ReturnLine>> = HashMap::new();
     for r in crate::sql::query(&format!(
-        "SELECT * FROM return_lines WHERE return_id IN ({ids}) ORDER BY return_id, position"
+        "SELECT * FROM return_lines WHERE return_id IN ({list}) ORDER BY return_id, position"
     ))
+    .bind_each(&ids)
     .fetch_all(&mut conn)
     .await?
     {
@@ -199,8 +196,9 @@ async fn load_returns(
             });
     }
     for r in crate::sql::query(&format!(
-        "SELECT * FROM return_receipts WHERE return_id IN ({ids}) ORDER BY id"
+        "SELECT * FROM return_receipts WHERE return_id IN ({list}) ORDER BY id"
     ))
+    .bind_each(&ids)
     .fetch_all(&mut conn)
     .await?
     {

@@ -10,7 +10,7 @@ use crate::events::{record_event, status_event, SHIPMENT_UPDATE_STATUS};
 use crate::list::{Cursor, Filter, PageOf, PageRequest, TimeRange};
 use crate::products::{resolve_line_products, LineProductsError};
 use crate::sql::Row;
-use crate::sql::Target;
+use crate::sql::{placeholders, Target};
 use crate::stock::{move_stock, StockKey, StockMove};
 use crate::{is_unique_violation, Backend, Db, Result, Tx};
 use depot_domain::cancel::{
@@ -274,16 +274,13 @@ async fn attach_lines_and_history(
     if shipments.is_empty() {
         return Ok(());
     }
-    // Ids are integers from our own rows, so inlining them is safe.
-    let ids = shipments
-        .iter()
-        .map(|s| s.id.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let ids: Vec<i64> = shipments.iter().map(|s| s.id).collect();
+    let list = placeholders(1, ids.len());
     let mut lines: HashMap<i64, Vec<ShipmentLine>> = HashMap::new();
     for r in crate::sql::query(&format!(
-        "SELECT * FROM shipment_lines WHERE shipment_id IN ({ids}) ORDER BY shipment_id, position"
+        "SELECT * FROM shipment_lines WHERE shipment_id IN ({list}) ORDER BY shipment_id, position"
     ))
+    .bind_each(&ids)
     .fetch_all(&mut conn)
     .await?
     {
@@ -300,8 +297,9 @@ async fn attach_lines_and_history(
     }
     let mut history: HashMap<i64, Vec<HistoryEntry>> = HashMap::new();
     for r in crate::sql::query(&format!(
-        "SELECT * FROM shipment_history WHERE shipment_id IN ({ids}) ORDER BY shipment_id, id"
+        "SELECT * FROM shipment_history WHERE shipment_id IN ({list}) ORDER BY shipment_id, id"
     ))
+    .bind_each(&ids)
     .fetch_all(&mut conn)
     .await?
     {
@@ -435,19 +433,16 @@ async fn try_reserve(
     reference: &str,
     now: i64,
 ) -> Result<bool> {
-    let ids = units
-        .keys()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
     let rows = crate::sql::query(&format!(
         "SELECT product_id, on_hand - reserved AS available FROM stock_balances \
-         WHERE business_id = $1 AND warehouse_id = $2 AND stock_level = 'A' AND product_id IN ({ids}) \
+         WHERE business_id = $1 AND warehouse_id = $2 AND stock_level = 'A' AND product_id IN ({}) \
          ORDER BY product_id{}",
+        placeholders(3, units.len()),
         backend.for_update()
     ))
     .bind(site.business_id)
     .bind(site.warehouse_id)
+    .bind_each(units.keys())
     .fetch_all(&mut **tx)
     .await?;
     let mut available: HashMap<i64, i64> = HashMap::new();
@@ -551,20 +546,17 @@ pub(crate) async fn lock_waiting(
     if product_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = product_ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
     let rows = crate::sql::query(&format!(
         "SELECT s.id FROM shipments s WHERE s.business_id = $1 AND s.warehouse_id = $2 AND s.status = $3 \
-         AND EXISTS (SELECT 1 FROM shipment_lines l WHERE l.shipment_id = s.id AND l.product_id IN ({ids})) \
+         AND EXISTS (SELECT 1 FROM shipment_lines l WHERE l.shipment_id = s.id AND l.product_id IN ({})) \
          ORDER BY s.id{}",
+        placeholders(4, product_ids.len()),
         backend.for_update()
     ))
     .bind(business_id)
     .bind(warehouse_id)
     .bind(ShipmentStatus::OutOfStock.value())
+    .bind_each(product_ids)
     .fetch_all(&mut **tx)
     .await?;
     rows.iter().map(|r| r.try_get(0)).collect()

@@ -296,6 +296,14 @@ impl<'q> Query<'q> {
         self
     }
 
+    /// Binds each value in turn (the values behind a [`placeholders`] list).
+    pub fn bind_each<T: Encode>(mut self, values: impl IntoIterator<Item = T>) -> Self {
+        for value in values {
+            self = self.bind(value);
+        }
+        self
+    }
+
     pub(crate) fn bind_value(mut self, value: Value) -> Self {
         self.args.push(value);
         self
@@ -325,6 +333,16 @@ impl<'q> Query<'q> {
             .await?
             .ok_or(StoreError::RowNotFound)
     }
+}
+
+/// `$first, $first+1, …` for `count` values. A list of ids is bound rather than written into
+/// the statement, so its text depends only on how many there are and its prepared form is
+/// reused.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A query whose rows are read into `T` (a tuple of its columns).

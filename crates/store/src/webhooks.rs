@@ -462,19 +462,15 @@ impl Db {
         if deliveries.is_empty() {
             return Ok(());
         }
-        let placeholders = (1..=deliveries.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
-            "SELECT * FROM webhook_attempts WHERE delivery_id IN ({placeholders}) \
-             ORDER BY delivery_id, attempt, id"
+            "SELECT * FROM webhook_attempts WHERE delivery_id IN ({}) \
+             ORDER BY delivery_id, attempt, id",
+            crate::sql::placeholders(1, deliveries.len())
         );
-        let mut query = crate::sql::query(&sql);
-        for d in deliveries.iter() {
-            query = query.bind(d.delivery_id);
-        }
-        let rows = query.fetch_all(self.reader()).await?;
+        let rows = crate::sql::query(&sql)
+            .bind_each(deliveries.iter().map(|d| d.delivery_id))
+            .fetch_all(self.reader())
+            .await?;
         let mut by_delivery: HashMap<i64, Vec<Attempt>> = HashMap::new();
         for r in rows {
             by_delivery
@@ -562,10 +558,7 @@ impl Db {
             .iter()
             .map(|r| r.try_get::<i64, _>("id"))
             .collect::<Result<Vec<_>, _>>()?;
-        let list = (3..ids.len() + 3)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::sql::placeholders(3, ids.len());
         let insert = format!(
             "INSERT INTO webhook_deliveries (endpoint_id, business_id, event_id, status, \
                attempt_count, next_attempt_time, manual, created_time, updated_time) \
@@ -577,23 +570,20 @@ impl Db {
              ORDER BY e.id, w.id \
              ON CONFLICT (endpoint_id, event_id) DO NOTHING"
         );
-        let mut query = crate::sql::query(&insert).bind(now).bind(now);
-        for id in &ids {
-            query = query.bind(id);
-        }
-        query.execute(&mut *tx).await?;
+        crate::sql::query(&insert)
+            .bind(now)
+            .bind(now)
+            .bind_each(&ids)
+            .execute(&mut *tx)
+            .await?;
         let mark = format!(
             "UPDATE events SET dispatched = 1 WHERE id IN ({})",
-            (1..=ids.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::sql::placeholders(1, ids.len())
         );
-        let mut query = crate::sql::query(&mark);
-        for id in &ids {
-            query = query.bind(id);
-        }
-        query.execute(&mut *tx).await?;
+        crate::sql::query(&mark)
+            .bind_each(&ids)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(ids.len())
     }
@@ -615,10 +605,7 @@ impl Db {
         } else {
             format!(
                 " AND endpoint_id NOT IN ({})",
-                (5..skip_endpoints.len() + 5)
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::sql::placeholders(5, skip_endpoints.len())
             )
         };
         let sql = format!(
