@@ -26,8 +26,9 @@ const STATEMENT_CACHE: usize = 256;
 impl Sqlite {
     pub(crate) fn open(path: PathBuf, max_idle_readers: usize) -> Result<Sqlite> {
         let writer = open_connection(&path, false)?;
-        // The checkpoint thread moves committed pages into the database file instead.
-        writer.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+        // The checkpoint thread moves committed pages into the database file instead; each
+        // transaction's savepoint journal stays in memory rather than in a temporary file.
+        writer.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;")?;
         let (stop, stopped) = mpsc::channel();
         spawn_checkpointer(open_connection(&path, false)?, stopped)?;
         Ok(Sqlite {
@@ -255,6 +256,27 @@ impl rusqlite::ToSql for Value {
     }
 }
 
+thread_local! {
+    /// Result column names by statement text: a statement's columns never change, and rows
+    /// share one copy instead of allocating the names on every run.
+    static COLUMN_NAMES: std::cell::RefCell<std::collections::HashMap<String, Arc<[String]>>> =
+        Default::default();
+}
+
+fn column_names(sql: &str, stmt: &rusqlite::Statement<'_>) -> Arc<[String]> {
+    COLUMN_NAMES.with_borrow_mut(|cache| {
+        if let Some(names) = cache.get(sql) {
+            return names.clone();
+        }
+        if cache.len() >= STATEMENT_CACHE {
+            cache.clear(); // statements built from many different texts; start again
+        }
+        let names: Arc<[String]> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        cache.insert(sql.to_string(), names.clone());
+        names
+    })
+}
+
 /// Runs one statement on a SQLite connection and reads every row it returns.
 pub(crate) fn sqlite_run(conn: &rusqlite::Connection, sql: &str, args: &[Value]) -> Result<Output> {
     let mut stmt = conn.prepare_cached(sql)?;
@@ -269,7 +291,7 @@ pub(crate) fn sqlite_run(conn: &rusqlite::Connection, sql: &str, args: &[Value])
         })?;
         stmt.raw_bind_parameter(index, value)?;
     }
-    let columns: Arc<[String]> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+    let columns = column_names(sql, &stmt);
     let mut rows = Vec::new();
     let mut cursor = stmt.raw_query();
     while let Some(row) = cursor.next()? {
@@ -400,5 +422,90 @@ pub(crate) async fn run(target: Target<'_>, sql: &str, args: &[Value]) -> Result
             }
             Engine::Postgres(pool) => postgres_run(pool, sql, args).await,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sql::{query, query_scalar};
+    use crate::{Db, PoolConfig};
+
+    /// Many writers share batches; those that fail or are dropped roll back alone, and every
+    /// commit is visible to readers (and to a fresh connection) once it has returned.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_keeps_each_transaction_atomic_and_durable() {
+        let path = std::env::temp_dir().join(format!(
+            "depot-group-commit-{}.db",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let url = format!("sqlite://{}", path.display());
+        let db = Db::connect(&url, &PoolConfig::default()).await.unwrap();
+        query("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT NOT NULL)")
+            .execute(db.writer())
+            .await
+            .unwrap();
+
+        // All start together, so they queue for the writer and share batches with the
+        // transactions that fail.
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(300));
+        let mut tasks = Vec::new();
+        for i in 0..300_i64 {
+            let (db, start) = (db.clone(), start.clone());
+            tasks.push(tokio::spawn(async move {
+                start.wait().await;
+                let mut tx = db.begin().await.unwrap();
+                query("INSERT INTO t (x, note) VALUES ($1, 'first')")
+                    .bind(i)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                match i % 3 {
+                    // Fails half-way (a duplicate key), then is dropped: rolls back alone.
+                    0 => {
+                        let duplicate = query("INSERT INTO t (x, note) VALUES ($1, 'again')")
+                            .bind(i)
+                            .execute(&mut *tx)
+                            .await;
+                        assert!(duplicate.is_err());
+                        drop(tx);
+                        false
+                    }
+                    // Dropped without committing.
+                    1 => {
+                        tokio::task::yield_now().await;
+                        drop(tx);
+                        false
+                    }
+                    _ => {
+                        tx.commit().await.unwrap();
+                        let seen: i64 = query_scalar("SELECT COUNT(*) FROM t WHERE x = $1")
+                            .bind(i)
+                            .fetch_one(db.reader())
+                            .await
+                            .unwrap();
+                        assert_eq!(seen, 1, "commit of {i} returned before readers saw it");
+                        true
+                    }
+                }
+            }));
+        }
+        let mut committed = Vec::new();
+        for (i, task) in tasks.into_iter().enumerate() {
+            if task.await.unwrap() {
+                committed.push(i as i64);
+            }
+        }
+        drop(db);
+
+        let reopened = Db::connect(&url, &PoolConfig::default()).await.unwrap();
+        let stored: Vec<i64> = query_scalar("SELECT x FROM t ORDER BY x")
+            .fetch_all(reopened.reader())
+            .await
+            .unwrap();
+        assert_eq!(stored, committed);
+        drop(reopened);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }

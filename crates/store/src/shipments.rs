@@ -939,10 +939,14 @@ impl Db {
         Ok(outcome)
     }
 
-    /// Cancels several shipments, each in its own transaction and decided on its own, so a
-    /// refusal never blocks the others. (One transaction for all would hold each shipment's
-    /// lock while taking the next one's, out of id order — a deadlock risk on PostgreSQL.)
-    /// Ids that are None (unknown codes) answer NotFound.
+    /// Cancels several shipments, each decided on its own, so a refusal never blocks the
+    /// others; ids that are None (unknown codes) answer NotFound.
+    ///
+    /// On SQLite all of them run in one transaction, in id order: writes are serialised
+    /// anyway, and one transaction saves a commit per shipment. On PostgreSQL each runs in
+    /// its own transaction, so the stock balances the cancels release are locked for one
+    /// cancel at a time rather than for the whole request, and no lock is held while the
+    /// next shipment's is taken.
     pub async fn cancel_shipments(
         &self,
         business_id: i64,
@@ -950,12 +954,30 @@ impl Db {
         cmd: &CancelCommand,
         now: i64,
     ) -> Result<Vec<Result<CancelOutcome, CancelError>>> {
-        let mut results = Vec::with_capacity(shipment_ids.len());
-        for id in shipment_ids {
-            results.push(match id {
-                Some(id) => self.cancel_shipment(business_id, *id, cmd, now).await?,
-                None => Err(CancelError::NotFound),
-            });
+        let mut results: Vec<Result<CancelOutcome, CancelError>> = shipment_ids
+            .iter()
+            .map(|_| Err(CancelError::NotFound))
+            .collect();
+        let mut order: Vec<(usize, i64)> = shipment_ids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| id.map(|id| (i, id)))
+            .collect();
+        match self.backend() {
+            Backend::Sqlite => {
+                order.sort_by_key(|&(i, id)| (id, i));
+                let mut tx = self.begin().await?;
+                for &(i, id) in &order {
+                    results[i] =
+                        cancel_in_tx(&mut tx, self.backend(), business_id, id, cmd, now).await?;
+                }
+                tx.commit().await?;
+            }
+            Backend::Postgres => {
+                for &(i, id) in &order {
+                    results[i] = self.cancel_shipment(business_id, id, cmd, now).await?;
+                }
+            }
         }
         Ok(results)
     }
