@@ -250,9 +250,21 @@ async fn load_shipments(
     clause: &str,
     binds: &Filter,
 ) -> Result<Vec<Shipment>> {
+    load_shipments_with(conn, clause, binds, "", true).await
+}
+
+/// [`load_shipments`] with a locking clause appended (`FOR UPDATE OF s`), and with or
+/// without the history.
+async fn load_shipments_with(
+    conn: impl Into<Target<'_>>,
+    clause: &str,
+    binds: &Filter,
+    lock: &str,
+    with_history: bool,
+) -> Result<Vec<Shipment>> {
     let mut conn: Target = conn.into();
     let sql = format!(
-        "SELECT {SHIPMENT_COLUMNS} FROM shipments s JOIN warehouses w ON w.id = s.warehouse_id WHERE {clause}"
+        "SELECT {SHIPMENT_COLUMNS} FROM shipments s JOIN warehouses w ON w.id = s.warehouse_id WHERE {clause}{lock}"
     );
     let rows = binds
         .bind_all(crate::sql::query(&sql))
@@ -262,13 +274,14 @@ async fn load_shipments(
         .iter()
         .map(shipment_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    attach_lines_and_history(&mut conn, &mut shipments).await?;
+    attach_lines_and_history(&mut conn, &mut shipments, with_history).await?;
     Ok(shipments)
 }
 
 async fn attach_lines_and_history(
     conn: impl Into<Target<'_>>,
     shipments: &mut [Shipment],
+    with_history: bool,
 ) -> Result<()> {
     let mut conn: Target = conn.into();
     if shipments.is_empty() {
@@ -296,13 +309,17 @@ async fn attach_lines_and_history(
             });
     }
     let mut history: HashMap<i64, Vec<HistoryEntry>> = HashMap::new();
-    for r in crate::sql::query(&format!(
-        "SELECT * FROM shipment_history WHERE shipment_id IN ({list}) ORDER BY shipment_id, id"
-    ))
-    .bind_each(&ids)
-    .fetch_all(&mut conn)
-    .await?
-    {
+    let history_rows = if with_history {
+        crate::sql::query(&format!(
+            "SELECT * FROM shipment_history WHERE shipment_id IN ({list}) ORDER BY shipment_id, id"
+        ))
+        .bind_each(&ids)
+        .fetch_all(&mut conn)
+        .await?
+    } else {
+        Vec::new()
+    };
+    for r in history_rows {
         let status: i64 = r.try_get("status")?;
         history
             .entry(r.try_get("shipment_id")?)
@@ -330,34 +347,36 @@ async fn load_one(conn: impl Into<Target<'_>>, id: i64) -> Result<Option<Shipmen
 
 /// Locks and loads one shipment inside a write transaction.
 async fn lock_shipment(tx: &mut Tx, backend: Backend, binds: &Filter) -> Result<Option<Shipment>> {
-    let sql = format!(
-        "SELECT id FROM shipments s WHERE {}{}",
-        binds.conditions(),
-        backend.for_update()
-    );
-    let id: Option<i64> = binds
-        .bind_all(crate::sql::query(&sql))
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?;
-    let Some(id) = id else { return Ok(None) };
-    load_one(&mut **tx, id).await
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE OF s",
+    };
+    Ok(
+        load_shipments_with(&mut **tx, &binds.conditions(), binds, lock, true)
+            .await?
+            .pop(),
+    )
 }
 
 /// Appends a history entry and the `shipment.update_status` event for a shipment whose row
-/// already shows its new status.
+/// already shows its new status. `history` is the history before this change (the caller
+/// loaded it, or the shipment is new), so only the row and its lines are read again.
 async fn record_change(
     tx: &mut Tx,
     shipment_id: i64,
+    history: &[HistoryEntry],
     previous: Option<(ShipmentStatus, i64)>,
     actor: &str,
     note: Option<&str>,
     now: i64,
 ) -> Result<Shipment> {
-    let mut shipment = load_one(&mut **tx, shipment_id)
+    let mut f = Filter::new();
+    f.int("s.id = ?", shipment_id);
+    let mut shipment = load_shipments_with(&mut **tx, &f.conditions(), &f, "", false)
         .await?
+        .pop()
         .expect("shipment exists");
+    shipment.history = history.to_vec();
     crate::sql::query("INSERT INTO shipment_history (shipment_id, status, actor, note, created_time) VALUES ($1, $2, $3, $4, $5)")
         .bind(shipment_id)
         .bind(shipment.status.value())
@@ -588,6 +607,7 @@ pub(crate) async fn allocate_waiting(
             record_change(
                 tx,
                 shipment.id,
+                &shipment.history,
                 Some((ShipmentStatus::OutOfStock, shipment.status_time)),
                 "system",
                 Some("stock arrived"),
@@ -715,7 +735,7 @@ impl Db {
             )
             .await?;
         }
-        let shipment = record_change(&mut tx, id, None, actor, None, now).await?;
+        let shipment = record_change(&mut tx, id, &[], None, actor, None, now).await?;
         tx.commit().await?;
         Ok(Ok(shipment))
     }
@@ -914,6 +934,7 @@ impl Db {
         let shipment = record_change(
             &mut tx,
             id,
+            &shipment.history,
             Some((from, shipment.status_time)),
             "operator",
             note,
@@ -1092,6 +1113,7 @@ async fn cancel_in_tx(
     let closed = record_change(
         tx,
         shipment.id,
+        &shipment.history,
         Some((from, shipment.status_time)),
         &cmd.actor,
         Some(note),
@@ -1150,7 +1172,7 @@ async fn open_successor(
         .execute(&mut **tx)
         .await?;
     let note = format!("continues {}", old.tracking_code());
-    let successor = record_change(tx, id, None, actor, Some(&note), now).await?;
+    let successor = record_change(tx, id, &[], None, actor, Some(&note), now).await?;
     // A waiting successor asks for less than its original did: it may fit now.
     if status == ShipmentStatus::OutOfStock
         && reserve_shipment(tx, backend, &successor, now).await?
@@ -1159,6 +1181,7 @@ async fn open_successor(
         record_change(
             tx,
             id,
+            &successor.history,
             Some((ShipmentStatus::OutOfStock, now)),
             "system",
             Some("stock available"),
