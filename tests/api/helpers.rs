@@ -451,5 +451,28 @@ impl TestApp {
             bad.is_empty(),
             "shipments whose times or lines disagree with their status: {bad:?}"
         );
+        // The per-status counts behind list totals match the shipments themselves.
+        let drift: Vec<(i64, i64, i64, i64)> = depot_store::sql::query_as(
+            "SELECT k.business_id, k.status, k.n, \
+             (SELECT COUNT(*) FROM shipments s WHERE s.business_id = k.business_id AND s.status = k.status) \
+             FROM (SELECT business_id, status, CAST(SUM(n) AS BIGINT) AS n FROM shipment_counts \
+                   GROUP BY business_id, status) k",
+        )
+        .fetch_all(self.db.reader())
+        .await
+        .unwrap();
+        let drift: Vec<_> = drift
+            .into_iter()
+            .filter(|(_, _, n, real)| n != real)
+            .collect();
+        assert!(drift.is_empty(), "status counts that disagree with the shipments (business, status, counted, real): {drift:?}");
+        let uncounted: i64 = depot_store::sql::query_scalar(
+            "SELECT COUNT(*) FROM shipments s WHERE NOT EXISTS (SELECT 1 FROM shipment_counts k \
+             WHERE k.business_id = s.business_id AND k.status = s.status)",
+        )
+        .fetch_one(self.db.reader())
+        .await
+        .unwrap();
+        assert_eq!(uncounted, 0, "shipments in a status with no count");
     }
 }

@@ -108,6 +108,15 @@ pub struct TimeRange {
     pub updated_time_to: Option<i64>,
 }
 
+impl TimeRange {
+    pub fn is_empty(&self) -> bool {
+        self.created_time_from.is_none()
+            && self.created_time_to.is_none()
+            && self.updated_time_from.is_none()
+            && self.updated_time_to.is_none()
+    }
+}
+
 impl Filter {
     /// Adds the four time filters on a table alias.
     pub fn time_range(&mut self, alias: &str, t: &TimeRange) -> &mut Filter {
