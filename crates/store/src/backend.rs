@@ -2,7 +2,7 @@
 //! runs and how rows come back.
 
 use crate::sql::{Kind, Output, Row, Target, Value};
-use crate::{Result, StoreError};
+use crate::{Engine, Result, StoreError};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
@@ -66,17 +66,25 @@ impl Sqlite {
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> Result<T>,
     ) -> Result<T> {
-        let idle = self.idle_readers.lock().expect("reader list").pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => open_connection(&self.path, true)?,
-        };
+        let conn = self.take_reader()?;
         let out = f(&conn);
+        self.put_back_reader(conn);
+        out
+    }
+
+    pub(crate) fn take_reader(&self) -> Result<rusqlite::Connection> {
+        let idle = self.idle_readers.lock().expect("reader list").pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => open_connection(&self.path, true),
+        }
+    }
+
+    pub(crate) fn put_back_reader(&self, conn: rusqlite::Connection) {
         let mut idle = self.idle_readers.lock().expect("reader list");
         if idle.len() < self.max_idle_readers {
             idle.push(conn);
         }
-        out
     }
 }
 
@@ -277,6 +285,49 @@ fn column_names(sql: &str, stmt: &rusqlite::Statement<'_>) -> Arc<[String]> {
     })
 }
 
+/// Several reads that see one state of the database: on SQLite one reader connection inside
+/// one read transaction; on PostgreSQL each statement reads what is committed when it runs
+/// (a transaction there would cost two more round trips per request).
+pub struct Snapshot {
+    db: crate::Db,
+    conn: Option<rusqlite::Connection>,
+}
+
+impl Snapshot {
+    pub(crate) fn begin(db: &crate::Db) -> Result<Snapshot> {
+        let conn = match db.engine() {
+            Engine::Sqlite(sqlite) => {
+                let conn = sqlite.take_reader()?;
+                sqlite_run(&conn, "BEGIN", &[])?;
+                Some(conn)
+            }
+            Engine::Postgres(_) => None,
+        };
+        Ok(Snapshot {
+            db: db.clone(),
+            conn,
+        })
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let (Some(conn), Engine::Sqlite(sqlite)) = (self.conn.take(), self.db.engine()) else {
+            return;
+        };
+        // A reader whose transaction cannot end is not reused.
+        if sqlite_run(&conn, "COMMIT", &[]).is_ok() {
+            sqlite.put_back_reader(conn);
+        }
+    }
+}
+
+impl<'c> From<&'c mut Snapshot> for Target<'c> {
+    fn from(snapshot: &'c mut Snapshot) -> Self {
+        Target::Snapshot(snapshot)
+    }
+}
+
 /// Runs one statement on a SQLite connection and reads every row it returns.
 pub(crate) fn sqlite_run(conn: &rusqlite::Connection, sql: &str, args: &[Value]) -> Result<Output> {
     let mut stmt = conn.prepare_cached(sql)?;
@@ -401,10 +452,17 @@ fn postgres_row(columns: Arc<[String]>, row: &sqlx::postgres::PgRow) -> Result<R
 
 /// Runs a statement wherever `target` says.
 pub(crate) async fn run(target: Target<'_>, sql: &str, args: &[Value]) -> Result<Output> {
-    use crate::{Engine, TxConn};
+    use crate::TxConn;
     match target {
         Target::Tx(TxConn::Sqlite(tx)) => sqlite_run(tx.conn(), sql, args),
         Target::Tx(TxConn::Postgres(tx)) => postgres_run(&mut **tx, sql, args).await,
+        Target::Snapshot(snapshot) => match (&snapshot.conn, snapshot.db.engine()) {
+            (Some(conn), _) => sqlite_run(conn, sql, args),
+            (None, Engine::Postgres(pool)) => postgres_run(pool, sql, args).await,
+            (None, Engine::Sqlite(sqlite)) => {
+                sqlite.with_reader(|conn| sqlite_run(conn, sql, args))
+            }
+        },
         Target::Read(db) => match db.engine() {
             Engine::Sqlite(sqlite) => sqlite.with_reader(|conn| sqlite_run(conn, sql, args)),
             Engine::Postgres(pool) => postgres_run(pool, sql, args).await,

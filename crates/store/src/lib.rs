@@ -26,6 +26,7 @@ mod backend;
 mod migrations;
 pub mod sql;
 
+pub use backend::Snapshot;
 use backend::Sqlite;
 use sql::{Row, Target};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -159,6 +160,12 @@ impl Db {
     /// Where reads outside a transaction run.
     pub fn reader(&self) -> Target<'_> {
         Target::Read(self)
+    }
+
+    /// Reads that see one state of the database (a detail with its lines and history, a
+    /// page with its total).
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        Snapshot::begin(self)
     }
 
     /// Where single-statement writes outside a transaction run.

@@ -769,7 +769,7 @@ impl Db {
     pub async fn shipment_by_id(&self, business_id: i64, id: i64) -> Result<Option<Shipment>> {
         let mut f = Filter::new();
         f.int("s.id = ?", id).int("s.business_id = ?", business_id);
-        Ok(load_shipments(self.reader(), &f.conditions(), &f)
+        Ok(load_shipments(&mut self.snapshot()?, &f.conditions(), &f)
             .await?
             .pop())
     }

@@ -236,6 +236,8 @@ pub enum Target<'c> {
     Tx(&'c mut crate::TxConn),
     /// On the read side: a reader connection on SQLite, the pool on PostgreSQL.
     Read(&'c Db),
+    /// Reads that belong together (see [`crate::Snapshot`]).
+    Snapshot(&'c mut crate::Snapshot),
     /// A single write outside a transaction (committed on its own).
     Write(&'c Db),
 }
@@ -252,6 +254,7 @@ impl<'a, 'c> From<&'a mut Target<'c>> for Target<'a> {
         match target {
             Target::Tx(conn) => Target::Tx(conn),
             Target::Read(db) => Target::Read(db),
+            Target::Snapshot(snapshot) => Target::Snapshot(snapshot),
             Target::Write(db) => Target::Write(db),
         }
     }
