@@ -265,16 +265,7 @@ impl Perf {
         std::fs::create_dir_all(dir)?;
         let data = dir.join(format!("perf-{scenario}.data"));
         let child = Command::new("perf")
-            .args([
-                "record",
-                "-q",
-                "-g",
-                "-F",
-                "999",
-                "-p",
-                &pid.to_string(),
-                "-o",
-            ])
+            .args(["record", "-q", "-F", "499", "-p", &pid.to_string(), "-o"])
             .arg(&data)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
