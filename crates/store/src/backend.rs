@@ -29,14 +29,15 @@ impl Sqlite {
         // The checkpoint thread moves committed pages into the database file instead; each
         // transaction's savepoint journal stays in memory rather than in a temporary file.
         writer.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;")?;
+        let writer = Arc::new(tokio::sync::Mutex::new(Writer {
+            conn: writer,
+            batch: None,
+        }));
         let (stop, stopped) = mpsc::channel();
-        spawn_checkpointer(open_connection(&path, false)?, stopped)?;
+        spawn_checkpointer(open_connection(&path, false)?, writer.clone(), stopped)?;
         Ok(Sqlite {
             path,
-            writer: Arc::new(tokio::sync::Mutex::new(Writer {
-                conn: writer,
-                batch: None,
-            })),
+            writer,
             idle_readers: Mutex::new(Vec::new()),
             max_idle_readers: max_idle_readers.max(1),
             _stop_checkpoints: stop,
@@ -91,18 +92,49 @@ impl Sqlite {
 /// How often the WAL is folded back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
+/// WAL frames (pages, 4 KiB each) beyond which the checkpoint thread pauses the writer so the
+/// log can start again from the top.
+const WAL_FRAMES_BEFORE_PAUSE: i64 = 25_000;
+
 /// Checkpoints the WAL on its own thread, so that no write transaction pays for copying pages
 /// and for the fsync that follows (SQLite would do it inside the commit that crosses 1,000
-/// pages, holding the writer meanwhile). A PASSIVE checkpoint never blocks the writer or the
-/// readers; it stops when the [`Sqlite`] that started it is dropped.
-fn spawn_checkpointer(conn: rusqlite::Connection, stopped: mpsc::Receiver<()>) -> Result<()> {
+/// pages, holding the writer meanwhile). A PASSIVE checkpoint blocks neither the writer nor
+/// the readers. The log only starts again from the top when a write transaction begins
+/// after a checkpoint has caught up with it, which under steady writes hardly ever happens
+/// (each batch begins as the previous one commits), so the file would grow without end: past
+/// [`WAL_FRAMES_BEFORE_PAUSE`] the thread holds the writer, commits its open batch and
+/// checkpoints, and the next batch starts the log again. It stops when the [`Sqlite`] that
+/// started it is dropped.
+fn spawn_checkpointer(
+    conn: rusqlite::Connection,
+    writer: Arc<tokio::sync::Mutex<Writer>>,
+    stopped: mpsc::Receiver<()>,
+) -> Result<()> {
+    // Answers how many frames the log holds.
+    let checkpoint = move || -> rusqlite::Result<i64> {
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+    };
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
             {
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                let caught_up = match checkpoint() {
+                    Ok(frames) => frames <= WAL_FRAMES_BEFORE_PAUSE,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                        true
+                    }
+                };
+                if !caught_up {
+                    // Commit the open batch first: a transaction that began before the
+                    // checkpoint finished would keep reading the log, and it could not start
+                    // again from the top.
+                    let mut writer = writer.blocking_lock();
+                    writer.flush();
+                    if let Err(e) = checkpoint() {
+                        tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                    }
                 }
             }
         })?;
@@ -245,7 +277,7 @@ fn open_connection(path: &std::path::Path, read_only: bool) -> Result<rusqlite::
     // journal_size_limit trims the WAL file back after a burst has been checkpointed.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA journal_size_limit = 67108864;",
+         PRAGMA journal_size_limit = 134217728;",
     )?;
     if read_only {
         conn.execute_batch("PRAGMA query_only = ON;")?;

@@ -1,12 +1,14 @@
 //! Depot's storage: one [`Db`] over embedded SQLite or PostgreSQL.
 //!
-//! Both backends run the same queries through sqlx's `Any` driver, so no feature can exist on
-//! one backend only; each backend keeps its own migrations folder for the few DDL differences
-//! (identity columns). SQL is written in the common dialect (`$1` placeholders, `RETURNING`,
-//! `ON CONFLICT`); the rare backend-specific clause (row locks) comes from [`Backend`].
+//! Both backends run the same queries through one interface ([`sql`]), so no feature can exist
+//! on one backend only; each backend keeps its own migrations folder for the few DDL
+//! differences (identity columns, triggers). SQL is written in the common dialect (`$1`
+//! placeholders, `RETURNING`, `ON CONFLICT`); the rare backend-specific clause (row locks)
+//! comes from [`Backend`].
 //!
-//! SQLite runs with one writer connection (writes are serialised by the pool, so a write
-//! transaction never waits on SQLite's own lock) and a small read pool in WAL mode.
+//! SQLite runs in process through rusqlite, in WAL mode: one writer connection whose
+//! transactions commit in groups (see `backend::Writer`), reader connections beside it, and
+//! WAL checkpoints on a thread of their own. PostgreSQL runs through sqlx's pool.
 
 pub mod address;
 pub mod catalog;
