@@ -604,6 +604,48 @@ async fn bulk_cancel_answers_each_code_in_order() {
         json!({"code": "MARKETPLACE_CANCELLED", "note": "bulk"})
     );
 
+    // Each cancelled shipment's event carries its detail exactly as the cancel left it, and
+    // each release event the balance right after that release, as if the cancels ran one by
+    // one in id order.
+    let events = app.events(m.business_id).await;
+    for code in [&ok1, &ok2] {
+        let mut event = events
+            .iter()
+            .rev()
+            .find(|(c, p)| c == "shipment.update_status" && p["tracking_code"] == code.as_str())
+            .unwrap()
+            .1
+            .clone();
+        assert_eq!(event["previous_status_info"]["value"], 100);
+        let fields = event.as_object_mut().unwrap();
+        for added in [
+            "previous_status_info",
+            "business_id",
+            "event_code",
+            "instance_id",
+        ] {
+            fields.remove(added);
+        }
+        let detail = send(
+            app.api(&m, Method::GET, &format!("/shipments/b2c/{code}/detail"))
+                .header("Accept-Language", "en"),
+        )
+        .await;
+        assert_eq!(&event, detail.expect_ok(200), "event of {code}");
+    }
+    let releases: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|(c, p)| c == "product.update_stock" && p["transaction_type"] == "RELEASE")
+        .map(|(_, p)| p)
+        .collect();
+    let (_, reserved_now, _) = app.stock_of(&m, WH, &a).await;
+    assert_eq!(releases.len(), 2);
+    assert_eq!(releases[0]["reference_code"], ok1.as_str());
+    assert_eq!(releases[0]["reserved"], reserved_now + 1);
+    assert_eq!(releases[1]["reference_code"], ok2.as_str());
+    assert_eq!(releases[1]["reserved"], reserved_now);
+    assert!(releases[0]["transaction_id"].as_i64() < releases[1]["transaction_id"].as_i64());
+
     let too_many: Vec<String> = (0..101).map(|i| format!("OASC{i:08}")).collect();
     let r = send(
         app.api(&m, Method::POST, "/shipments/b2c/cancel")

@@ -196,7 +196,7 @@ fn worker_with(app: &TestApp, config: WorkerConfig) -> Worker {
 }
 
 /// Records an event of `business_id` in the outbox, as a domain transaction would.
-async fn emit(app: &TestApp, business_id: i64, code: &str) -> String {
+async fn emit(app: &TestApp, business_id: i64, code: &'static str) -> String {
     let mut tx = app.db.begin().await.unwrap();
     let id = record_event(&mut tx, business_id, code, app.clock.now(), |lang| {
         json!({

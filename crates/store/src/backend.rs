@@ -5,6 +5,7 @@ use crate::sql::{Kind, Output, Row, Target, Value};
 use crate::{Engine, Result, StoreError};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -296,24 +297,43 @@ impl rusqlite::ToSql for Value {
     }
 }
 
+/// What running a statement needs to know of its text beyond the prepared form: the value
+/// each parameter takes, and the names of the result columns.
+struct Shape {
+    /// For each parameter (in SQLite's order), the 0-based position of its value: `$3`
+    /// names the third value, wherever it appears in the statement.
+    positions: Vec<usize>,
+    columns: Arc<[String]>,
+}
+
 thread_local! {
-    /// Result column names by statement text: a statement's columns never change, and rows
-    /// share one copy instead of allocating the names on every run.
-    static COLUMN_NAMES: std::cell::RefCell<std::collections::HashMap<String, Arc<[String]>>> =
+    /// Shapes by statement text. A statement's shape never changes; working it out costs a
+    /// name lookup per parameter that is linear in SQLite (quadratic for a batch INSERT),
+    /// and rows share one copy of the column names instead of allocating them on every run.
+    static SHAPES: std::cell::RefCell<std::collections::HashMap<String, Rc<Shape>>> =
         Default::default();
 }
 
-fn column_names(sql: &str, stmt: &rusqlite::Statement<'_>) -> Arc<[String]> {
-    COLUMN_NAMES.with_borrow_mut(|cache| {
-        if let Some(names) = cache.get(sql) {
-            return names.clone();
+fn shape(sql: &str, stmt: &rusqlite::Statement<'_>) -> Rc<Shape> {
+    SHAPES.with_borrow_mut(|cache| {
+        if let Some(shape) = cache.get(sql) {
+            return shape.clone();
         }
         if cache.len() >= STATEMENT_CACHE {
             cache.clear(); // statements built from many different texts; start again
         }
-        let names: Arc<[String]> = stmt.column_names().iter().map(|c| c.to_string()).collect();
-        cache.insert(sql.to_string(), names.clone());
-        names
+        let positions = (1..=stmt.parameter_count())
+            .map(|index| {
+                stmt.parameter_name(index)
+                    .and_then(|name| name[1..].parse::<usize>().ok())
+                    .unwrap_or(index)
+                    - 1
+            })
+            .collect();
+        let columns: Arc<[String]> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        let shape = Rc::new(Shape { positions, columns });
+        cache.insert(sql.to_string(), shape.clone());
+        shape
     })
 }
 
@@ -363,18 +383,14 @@ impl<'c> From<&'c mut Snapshot> for Target<'c> {
 /// Runs one statement on a SQLite connection and reads every row it returns.
 pub(crate) fn sqlite_run(conn: &rusqlite::Connection, sql: &str, args: &[Value]) -> Result<Output> {
     let mut stmt = conn.prepare_cached(sql)?;
-    for index in 1..=stmt.parameter_count() {
-        // `$3` names the third value, wherever it appears in the statement.
-        let position = stmt
-            .parameter_name(index)
-            .and_then(|name| name[1..].parse::<usize>().ok())
-            .unwrap_or(index);
-        let value = args.get(position - 1).ok_or_else(|| {
-            StoreError::Decode(format!("no value bound for ${position} in: {sql}"))
+    let shape = shape(sql, &stmt);
+    for (index, &position) in shape.positions.iter().enumerate() {
+        let value = args.get(position).ok_or_else(|| {
+            StoreError::Decode(format!("no value bound for ${} in: {sql}", position + 1))
         })?;
-        stmt.raw_bind_parameter(index, value)?;
+        stmt.raw_bind_parameter(index + 1, value)?;
     }
-    let columns = column_names(sql, &stmt);
+    let columns = shape.columns.clone();
     let mut rows = Vec::new();
     let mut cursor = stmt.raw_query();
     while let Some(row) = cursor.next()? {

@@ -1,6 +1,7 @@
 //! Recording events into the outbox (`events`), inside the caller's transaction, so an event
 //! exists exactly when the change that caused it was committed.
 
+use crate::sql::value_rows;
 use crate::{Result, Tx};
 use depot_domain::status::StatusInfo;
 use depot_domain::Lang;
@@ -19,38 +20,80 @@ pub const ALL_EVENT_CODES: &[&str] = &[
     PURCHASE_ORDER_UPDATE_STATUS,
 ];
 
-/// Records one event. `payload` renders the body for a language (status labels differ); it
-/// gets `business_id`, `event_code` and `instance_id` added. Returns the instance id.
+/// An event rendered and ready to be written: one body per language (status labels
+/// differ), each with `business_id`, `event_code` and `instance_id` added.
+pub struct PendingEvent {
+    business_id: i64,
+    event_code: &'static str,
+    instance_id: String,
+    payload_vi: String,
+    payload_en: String,
+}
+
+impl PendingEvent {
+    pub fn new(
+        business_id: i64,
+        event_code: &'static str,
+        payload: impl Fn(Lang) -> Value,
+    ) -> Self {
+        let instance_id = uuid::Uuid::now_v7().to_string();
+        let render = |lang| {
+            let mut body = payload(lang);
+            if let Value::Object(map) = &mut body {
+                map.insert("business_id".into(), business_id.into());
+                map.insert("event_code".into(), event_code.into());
+                map.insert("instance_id".into(), instance_id.clone().into());
+            }
+            body.to_string()
+        };
+        let payload_vi = render(Lang::Vi);
+        let payload_en = render(Lang::En);
+        PendingEvent {
+            business_id,
+            event_code,
+            instance_id,
+            payload_vi,
+            payload_en,
+        }
+    }
+}
+
+/// Records one event. `payload` renders the body for a language. Returns the instance id.
 pub async fn record_event(
     tx: &mut Tx,
     business_id: i64,
-    event_code: &str,
+    event_code: &'static str,
     now: i64,
     payload: impl Fn(Lang) -> Value,
 ) -> Result<String> {
-    let instance_id = uuid::Uuid::now_v7().to_string();
-    let render = |lang| {
-        let mut body = payload(lang);
-        if let Value::Object(map) = &mut body {
-            map.insert("business_id".into(), business_id.into());
-            map.insert("event_code".into(), event_code.into());
-            map.insert("instance_id".into(), instance_id.clone().into());
-        }
-        body.to_string()
-    };
-    crate::sql::query(
-        "INSERT INTO events (business_id, event_code, instance_id, payload_vi, payload_en, \
-         created_time) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(business_id)
-    .bind(event_code)
-    .bind(&instance_id)
-    .bind(render(Lang::Vi))
-    .bind(render(Lang::En))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    let event = PendingEvent::new(business_id, event_code, payload);
+    let instance_id = event.instance_id.clone();
+    record_events(tx, vec![event], now).await?;
     Ok(instance_id)
+}
+
+/// Records events in order, a few hundred per statement.
+pub async fn record_events(tx: &mut Tx, events: Vec<PendingEvent>, now: i64) -> Result<()> {
+    const COLUMNS: usize = 6;
+    for chunk in events.chunks(200) {
+        let sql = format!(
+            "INSERT INTO events (business_id, event_code, instance_id, payload_vi, payload_en, \
+             created_time) VALUES {}",
+            value_rows(1, COLUMNS, chunk.len())
+        );
+        let mut insert = crate::sql::query(&sql);
+        for e in chunk {
+            insert = insert
+                .bind(e.business_id)
+                .bind(e.event_code)
+                .bind(e.instance_id.as_str())
+                .bind(e.payload_vi.as_str())
+                .bind(e.payload_en.as_str())
+                .bind(now);
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// The body of a `*.update_status` event: the object's detail plus `previous_status_info`

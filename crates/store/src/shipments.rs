@@ -11,11 +11,9 @@ use crate::list::{Cursor, Filter, PageOf, PageRequest, TimeRange};
 use crate::products::{resolve_line_products, LineProductsError};
 use crate::sql::Row;
 use crate::sql::{placeholders, Target};
-use crate::stock::{move_stock, StockKey, StockMove};
+use crate::stock::{move_stock, move_stocks, StockKey, StockMove};
 use crate::{is_unique_violation, Backend, Db, Result, Tx};
-use depot_domain::cancel::{
-    self, CancelGuard, CancelReason, Decision, LineCancel, LineState, Refusal, StockEffect,
-};
+use depot_domain::cancel::{CancelGuard, CancelReason, LineCancel, Refusal, StockEffect};
 use depot_domain::codes::CodeKind;
 use depot_domain::money;
 use depot_domain::status::ShipmentStatus;
@@ -23,6 +21,8 @@ use depot_domain::stock::{Movement, SELLABLE};
 use depot_domain::Lang;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
+
+mod cancel;
 
 /// A validated create request.
 #[derive(Debug, Clone, Default)]
@@ -522,6 +522,58 @@ async fn reserve_shipment(
     .await
 }
 
+/// The stock moves for `quantities` (line id → units) of a shipment by the effect of its
+/// status, one per product, recorded under `reference` (the shipment's tracking code).
+fn effect_moves<'r>(
+    shipment: &Shipment,
+    effect: StockEffect,
+    movement_for_restock: Movement,
+    quantities: &[(i64, i64)],
+    reference: &'r str,
+) -> Vec<(StockKey, StockMove<'r>)> {
+    let mut per_product: BTreeMap<i64, (String, i64)> = BTreeMap::new();
+    for (line_id, q) in quantities {
+        if let Some(l) = shipment.lines.iter().find(|l| l.line_id == *line_id) {
+            per_product
+                .entry(l.product_id)
+                .or_insert((l.sku.clone(), 0))
+                .1 += q;
+        }
+    }
+    let mut moves = Vec::with_capacity(per_product.len());
+    for (product_id, (sku, q)) in per_product {
+        let (movement, on_hand_delta, reserved_delta) = match effect {
+            StockEffect::None => continue,
+            StockEffect::Release => (Movement::Release, 0, -q),
+            StockEffect::Restock => (movement_for_restock, q, 0),
+        };
+        let m = StockMove {
+            movement,
+            on_hand_delta,
+            reserved_delta,
+            reference_code: reference,
+            reason: None,
+            is_abnormal: false,
+        };
+        moves.push((shipment.site().key(product_id, sku), m));
+    }
+    moves
+}
+
+/// Applies stock moves a shipment's own reservation or picked goods must cover; when they
+/// do not, the data is inconsistent and nothing may be committed.
+async fn apply_moves(tx: &mut Tx, moves: &[(StockKey, StockMove<'_>)], now: i64) -> Result<()> {
+    if moves.is_empty() || move_stocks(tx, moves, now).await?.is_some() {
+        return Ok(());
+    }
+    let mut references: Vec<&str> = moves.iter().map(|(_, m)| m.reference_code).collect();
+    references.dedup();
+    Err(crate::StoreError::Invariant(format!(
+        "stock missing for {}",
+        references.join(", ")
+    )))
+}
+
 /// Moves stock for `quantities` (line id → units) of a shipment by the effect of its status.
 async fn apply_effect(
     tx: &mut Tx,
@@ -532,39 +584,14 @@ async fn apply_effect(
     now: i64,
 ) -> Result<()> {
     let reference = shipment.tracking_code();
-    let mut per_product: BTreeMap<i64, (String, i64)> = BTreeMap::new();
-    for (line_id, q) in quantities {
-        if let Some(l) = shipment.lines.iter().find(|l| l.line_id == *line_id) {
-            per_product
-                .entry(l.product_id)
-                .or_insert((l.sku.clone(), 0))
-                .1 += q;
-        }
-    }
-    for (product_id, (sku, q)) in per_product {
-        let (movement, on_hand, reserved) = match effect {
-            StockEffect::None => continue,
-            StockEffect::Release => (Movement::Release, 0, -q),
-            StockEffect::Restock => (movement_for_restock, q, 0),
-        };
-        let key = shipment.site().key(product_id, sku);
-        let m = StockMove {
-            movement,
-            on_hand_delta: on_hand,
-            reserved_delta: reserved,
-            reference_code: &reference,
-            reason: None,
-            is_abnormal: false,
-        };
-        if move_stock(tx, &key, &m, now).await?.is_none() {
-            // The shipment's own reservation or picked goods must be there; if not, the data
-            // is inconsistent and nothing may be committed.
-            return Err(crate::StoreError::Invariant(format!(
-                "stock missing for {reference} product {product_id}"
-            )));
-        }
-    }
-    Ok(())
+    let moves = effect_moves(
+        shipment,
+        effect,
+        movement_for_restock,
+        quantities,
+        &reference,
+    );
+    apply_moves(tx, &moves, now).await
 }
 
 /// Locks the shipments waiting for any of `product_ids` in a warehouse, oldest first. Called
@@ -633,6 +660,19 @@ pub(crate) async fn allocate_waiting(
     Ok(())
 }
 
+/// The time column a status stamps when a shipment reaches it.
+fn milestone(to: ShipmentStatus) -> Option<&'static str> {
+    match to {
+        ShipmentStatus::Allocated => Some("allocated_time"),
+        ShipmentStatus::Picked => Some("picked_time"),
+        ShipmentStatus::Packed => Some("packed_time"),
+        ShipmentStatus::Handover => Some("handover_time"),
+        ShipmentStatus::Delivered => Some("delivered_time"),
+        ShipmentStatus::Cancelled | ShipmentStatus::CancelledAfterPacked => Some("cancelled_time"),
+        _ => None,
+    }
+}
+
 /// Moves a locked shipment from `from` to `to`, stamping the milestone time `to` reaches.
 async fn set_status(
     tx: &mut Tx,
@@ -641,21 +681,12 @@ async fn set_status(
     to: ShipmentStatus,
     now: i64,
 ) -> Result<()> {
-    let milestone = match to {
-        ShipmentStatus::Allocated => Some("allocated_time"),
-        ShipmentStatus::Picked => Some("picked_time"),
-        ShipmentStatus::Packed => Some("packed_time"),
-        ShipmentStatus::Handover => Some("handover_time"),
-        ShipmentStatus::Delivered => Some("delivered_time"),
-        ShipmentStatus::Cancelled | ShipmentStatus::CancelledAfterPacked => Some("cancelled_time"),
-        _ => None,
-    };
     crate::set_status(
         tx,
         "shipments",
         id,
         (from.value(), to.value()),
-        milestone,
+        milestone(to),
         now,
     )
     .await
@@ -980,250 +1011,4 @@ impl Db {
         tx.commit().await?;
         Ok(Ok(shipment))
     }
-
-    /// Cancels one shipment of a business (by id) under a dialect's guard.
-    pub async fn cancel_shipment(
-        &self,
-        business_id: i64,
-        shipment_id: i64,
-        cmd: &CancelCommand,
-        now: i64,
-    ) -> Result<Result<CancelOutcome, CancelError>> {
-        let mut tx = self.begin().await?;
-        let outcome =
-            cancel_in_tx(&mut tx, self.backend(), business_id, shipment_id, cmd, now).await?;
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
-    /// Cancels several shipments, each decided on its own, so a refusal never blocks the
-    /// others; ids that are None (unknown codes) answer NotFound.
-    ///
-    /// On SQLite all of them run in one transaction, in id order: writes are serialised
-    /// anyway, and one transaction saves a commit per shipment. On PostgreSQL each runs in
-    /// its own transaction, so the stock balances the cancels release are locked for one
-    /// cancel at a time rather than for the whole request, and no lock is held while the
-    /// next shipment's is taken.
-    pub async fn cancel_shipments(
-        &self,
-        business_id: i64,
-        shipment_ids: &[Option<i64>],
-        cmd: &CancelCommand,
-        now: i64,
-    ) -> Result<Vec<Result<CancelOutcome, CancelError>>> {
-        let mut results: Vec<Result<CancelOutcome, CancelError>> = shipment_ids
-            .iter()
-            .map(|_| Err(CancelError::NotFound))
-            .collect();
-        let mut order: Vec<(usize, i64)> = shipment_ids
-            .iter()
-            .enumerate()
-            .filter_map(|(i, id)| id.map(|id| (i, id)))
-            .collect();
-        match self.backend() {
-            Backend::Sqlite => {
-                order.sort_by_key(|&(i, id)| (id, i));
-                let mut tx = self.begin().await?;
-                for &(i, id) in &order {
-                    results[i] =
-                        cancel_in_tx(&mut tx, self.backend(), business_id, id, cmd, now).await?;
-                }
-                tx.commit().await?;
-            }
-            Backend::Postgres => {
-                for &(i, id) in &order {
-                    results[i] = self.cancel_shipment(business_id, id, cmd, now).await?;
-                }
-            }
-        }
-        Ok(results)
-    }
-}
-
-/// The first cancellation's result, for an idempotent repeat.
-fn outcome_of(shipment: &Shipment) -> CancelOutcome {
-    CancelOutcome {
-        shipment_id: shipment.id,
-        merchant_tracking_code_reference: shipment.merchant_tracking_code_reference.clone(),
-        status: shipment.status,
-        cancelled_time: shipment.cancelled_time.unwrap_or(shipment.status_time),
-        successor_id: shipment.superseded_by_id,
-        cancelled_items: shipment
-            .lines
-            .iter()
-            .filter(|l| l.cancelled_quantity > 0)
-            .map(|l| (l.line_id, l.oasin(), l.sku.clone(), l.cancelled_quantity))
-            .collect(),
-    }
-}
-
-async fn cancel_in_tx(
-    tx: &mut Tx,
-    backend: Backend,
-    business_id: i64,
-    shipment_id: i64,
-    cmd: &CancelCommand,
-    now: i64,
-) -> Result<Result<CancelOutcome, CancelError>> {
-    let mut f = Filter::new();
-    f.int("s.id = ?", shipment_id)
-        .int("s.business_id = ?", business_id);
-    let Some(shipment) = lock_shipment(tx, backend, &f).await? else {
-        return Ok(Err(CancelError::NotFound));
-    };
-    let lines: Vec<LineState> = shipment
-        .lines
-        .iter()
-        .map(|l| LineState {
-            line_id: l.line_id,
-            oasin: l.oasin(),
-            quantity: l.open_quantity(),
-        })
-        .collect();
-    let decision = match cancel::decide(shipment.status, cmd.guard, &lines, &cmd.lines) {
-        Ok(d) => d,
-        Err(refusal) => return Ok(Err(CancelError::Refused(refusal))),
-    };
-    let from = shipment.status;
-    let (to, effect, cancelled, successor) = match decision {
-        Decision::AlreadyCancelled => return Ok(Ok(outcome_of(&shipment))),
-        Decision::Full { to, effect } => (
-            to,
-            effect,
-            lines
-                .iter()
-                .map(|l| (l.line_id, l.quantity))
-                .collect::<Vec<_>>(),
-            None,
-        ),
-        Decision::Partial {
-            to,
-            effect,
-            successor,
-            cancelled,
-            remaining,
-        } => (to, effect, cancelled, Some((successor, remaining))),
-    };
-
-    let products: Vec<i64> = shipment.lines.iter().map(|l| l.product_id).collect();
-    let waiting = if effect == StockEffect::None {
-        Vec::new()
-    } else {
-        lock_waiting(tx, backend, business_id, shipment.warehouse_id, &products).await?
-    };
-    apply_effect(
-        tx,
-        &shipment,
-        effect,
-        Movement::CancelRestock,
-        &cancelled,
-        now,
-    )
-    .await?;
-    for (line_id, q) in &cancelled {
-        crate::sql::query(
-            "UPDATE shipment_lines SET cancelled_quantity = cancelled_quantity + $2 WHERE id = $1",
-        )
-        .bind(line_id)
-        .bind(q)
-        .execute(&mut **tx)
-        .await?;
-    }
-    set_status(tx, shipment.id, from, to, now).await?;
-    crate::sql::query(
-        "UPDATE shipments SET cancel_reason_code = $2, cancel_reason_note = $3 WHERE id = $1",
-    )
-    .bind(shipment.id)
-    .bind(cmd.reason.code())
-    .bind(&cmd.reason_note)
-    .execute(&mut **tx)
-    .await?;
-
-    let successor_id = match successor {
-        None => None,
-        Some((status, remaining)) => {
-            Some(open_successor(tx, backend, &shipment, status, &remaining, &cmd.actor, now).await?)
-        }
-    };
-    let note = cmd.reason_note.as_deref().unwrap_or(cmd.reason.code());
-    let closed = record_change(
-        tx,
-        shipment.id,
-        &shipment.history,
-        Some((from, shipment.status_time)),
-        &cmd.actor,
-        Some(note),
-        now,
-    )
-    .await?;
-    allocate_waiting(tx, backend, &waiting, now).await?;
-    let mut outcome = outcome_of(&closed);
-    outcome.successor_id = successor_id;
-    Ok(Ok(outcome))
-}
-
-/// Opens the shipment that carries what a partial cancel left, and links the two.
-async fn open_successor(
-    tx: &mut Tx,
-    backend: Backend,
-    old: &Shipment,
-    status: ShipmentStatus,
-    remaining: &[(i64, i64)],
-    actor: &str,
-    now: i64,
-) -> Result<i64> {
-    let keep = |t: Option<i64>, reached: bool| if reached { t } else { None };
-    let picked = status == ShipmentStatus::Picked;
-    let allocated = picked || status == ShipmentStatus::Allocated;
-    let id: i64 = crate::sql::query_scalar(
-        "INSERT INTO shipments (business_id, warehouse_id, merchant_tracking_code_reference, \
-         courier_tracking_code, courier_name, shipping_label_url, platform, status, status_time, \
-         receiver, cod_amount_minor, note, allocated_time, picked_time, supersedes_id, created_time, updated_time) \
-         SELECT business_id, warehouse_id, merchant_tracking_code_reference, courier_tracking_code, \
-         courier_name, shipping_label_url, platform, $2, $3, receiver, cod_amount_minor, note, $4, $5, id, $3, $3 \
-         FROM shipments WHERE id = $1 RETURNING id",
-    )
-    .bind(old.id)
-    .bind(status.value())
-    .bind(now)
-    .bind(keep(old.allocated_time, allocated))
-    .bind(keep(old.picked_time, picked))
-    .fetch_one(&mut **tx)
-    .await?;
-    for (position, (line_id, q)) in remaining.iter().enumerate() {
-        crate::sql::query(
-            "INSERT INTO shipment_lines (shipment_id, product_id, sku, product_quantity, position) \
-             SELECT $1, product_id, sku, $2, $3 FROM shipment_lines WHERE id = $4",
-        )
-        .bind(id)
-        .bind(q)
-        .bind(position as i64)
-        .bind(line_id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    crate::sql::query("UPDATE shipments SET superseded_by_id = $2 WHERE id = $1")
-        .bind(old.id)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    let note = format!("continues {}", old.tracking_code());
-    let successor = record_change(tx, id, &[], None, actor, Some(&note), now).await?;
-    // A waiting successor asks for less than its original did: it may fit now.
-    if status == ShipmentStatus::OutOfStock
-        && reserve_shipment(tx, backend, &successor, now).await?
-    {
-        set_status(tx, id, ShipmentStatus::OutOfStock, ShipmentStatus::New, now).await?;
-        record_change(
-            tx,
-            id,
-            &successor.history,
-            Some((ShipmentStatus::OutOfStock, now)),
-            "system",
-            Some("stock available"),
-            now,
-        )
-        .await?;
-    }
-    Ok(id)
 }

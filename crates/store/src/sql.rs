@@ -348,6 +348,16 @@ pub fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// `($first, …), (…), …`: the VALUES of a multi-row INSERT with `columns` values per row,
+/// numbered from `$first`. One statement writes a whole batch; its text depends only on
+/// the batch size, so a repeated size reuses the prepared form.
+pub fn value_rows(first: usize, columns: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(first + r * columns, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A query whose rows are read into `T` (a tuple of its columns).
 #[must_use = "a query does nothing until it is fetched"]
 pub struct QueryAs<'q, T> {

@@ -3,15 +3,17 @@
 //! database re-checks the guard on the locked row), one ledger row, one
 //! `product.update_stock` event, all in the caller's transaction.
 
-use crate::events::{record_event, PRODUCT_UPDATE_STOCK};
+use crate::events::{record_events, PendingEvent, PRODUCT_UPDATE_STOCK};
 use crate::list::{Filter, PageRequest};
 use crate::shipments::{allocate_waiting, lock_waiting};
+use crate::sql::value_rows;
 use crate::{Backend, Db, Result, Tx};
 use depot_domain::codes::CodeKind;
 use depot_domain::stock::Movement;
 use depot_domain::stock::SELLABLE;
 use serde::Serialize;
 use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
 
 /// Which balance moves, and the names the event needs.
 #[derive(Debug, Clone)]
@@ -55,88 +57,156 @@ pub async fn move_stock(
     m: &StockMove<'_>,
     now: i64,
 ) -> Result<Option<Balance>> {
-    if m.on_hand_delta > 0 {
-        // Only a movement that adds stock can meet a balance that does not exist yet.
-        crate::sql::query(
-            "INSERT INTO stock_balances (business_id, warehouse_id, product_id, stock_level, \
-             on_hand, reserved, updated_time) VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT DO NOTHING",
+    Ok(move_stocks(tx, &[(key.clone(), m.clone())], now)
+        .await?
+        .and_then(|mut after| after.pop()))
+}
+
+/// Applies movements as if each ran in turn, in the order given, with a few statements
+/// whatever their number: one guarded UPDATE per balance (balances in product order, the
+/// lock order) by the sum of its moves, then one ledger row and one `product.update_stock`
+/// event per move, each showing the balance right after that move. Returns those balances,
+/// or None when some move would take a level below zero; a balance may then have moved
+/// already, so the caller must give the transaction up.
+pub async fn move_stocks(
+    tx: &mut Tx,
+    moves: &[(StockKey, StockMove<'_>)],
+    now: i64,
+) -> Result<Option<Vec<Balance>>> {
+    /// A balance: product, warehouse, business, level — ordered by product first, the
+    /// order balances are locked in.
+    type BalanceId = (i64, i64, i64, String);
+    let id = |k: &StockKey| -> BalanceId {
+        (
+            k.product_id,
+            k.warehouse_id,
+            k.business_id,
+            k.stock_level.clone(),
         )
-        .bind(key.business_id)
-        .bind(key.warehouse_id)
-        .bind(key.product_id)
-        .bind(&key.stock_level)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    };
+    // Per balance: the summed deltas, and whether any move adds stock (only such a move can
+    // meet a balance that does not exist yet).
+    let mut sums: BTreeMap<BalanceId, (i64, i64, bool)> = BTreeMap::new();
+    for (k, m) in moves {
+        let sum = sums.entry(id(k)).or_default();
+        sum.0 += m.on_hand_delta;
+        sum.1 += m.reserved_delta;
+        sum.2 |= m.on_hand_delta > 0;
     }
-    let row = crate::sql::query(
-        "UPDATE stock_balances SET on_hand = on_hand + $5, reserved = reserved + $6, updated_time = $7 \
-         WHERE business_id = $1 AND warehouse_id = $2 AND product_id = $3 AND stock_level = $4 \
-         AND on_hand + $5 >= 0 AND reserved + $6 >= 0 AND on_hand + $5 >= reserved + $6 \
-         RETURNING on_hand, reserved",
-    )
-    .bind(key.business_id)
-    .bind(key.warehouse_id)
-    .bind(key.product_id)
-    .bind(&key.stock_level)
-    .bind(m.on_hand_delta)
-    .bind(m.reserved_delta)
-    .bind(now)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let balance = Balance {
-        on_hand: row.try_get("on_hand")?,
-        reserved: row.try_get("reserved")?,
-    };
+    let mut running: HashMap<BalanceId, Balance> = HashMap::new();
+    for ((product_id, warehouse_id, business_id, level), (on_hand, reserved, adds)) in sums {
+        if adds {
+            crate::sql::query(
+                "INSERT INTO stock_balances (business_id, warehouse_id, product_id, stock_level, \
+                 on_hand, reserved, updated_time) VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(business_id)
+            .bind(warehouse_id)
+            .bind(product_id)
+            .bind(level.as_str())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        let row = crate::sql::query(
+            "UPDATE stock_balances SET on_hand = on_hand + $5, reserved = reserved + $6, updated_time = $7 \
+             WHERE business_id = $1 AND warehouse_id = $2 AND product_id = $3 AND stock_level = $4 \
+             AND on_hand + $5 >= 0 AND reserved + $6 >= 0 AND on_hand + $5 >= reserved + $6 \
+             RETURNING on_hand, reserved",
+        )
+        .bind(business_id)
+        .bind(warehouse_id)
+        .bind(product_id)
+        .bind(level.as_str())
+        .bind(on_hand)
+        .bind(reserved)
+        .bind(now)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        // Start the replay from the balance before these moves.
+        let before = Balance {
+            on_hand: row.try_get::<i64, _>("on_hand")? - on_hand,
+            reserved: row.try_get::<i64, _>("reserved")? - reserved,
+        };
+        running.insert((product_id, warehouse_id, business_id, level), before);
+    }
+    // Replay the moves in order: the balance after each, held to the guard each would have
+    // met on its own (the sums only prove the end state).
+    let mut after = Vec::with_capacity(moves.len());
+    for (k, m) in moves {
+        let b = running.get_mut(&id(k)).expect("every balance was updated");
+        b.on_hand += m.on_hand_delta;
+        b.reserved += m.reserved_delta;
+        if b.on_hand < 0 || b.reserved < 0 || b.on_hand < b.reserved {
+            return Ok(None);
+        }
+        after.push(*b);
+    }
 
-    let ledger_id: i64 = crate::sql::query_scalar(
-        "INSERT INTO stock_ledger (business_id, warehouse_id, product_id, stock_level, movement_type, \
-         on_hand_delta, reserved_delta, reference_code, reason, is_abnormal, created_time) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(key.business_id)
-    .bind(key.warehouse_id)
-    .bind(key.product_id)
-    .bind(&key.stock_level)
-    .bind(m.movement.as_str())
-    .bind(m.on_hand_delta)
-    .bind(m.reserved_delta)
-    .bind(m.reference_code)
-    .bind(m.reason)
-    .bind(i64::from(m.is_abnormal))
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
+    const COLUMNS: usize = 11;
+    let mut ledger_ids: Vec<i64> = Vec::with_capacity(moves.len());
+    for chunk in moves.chunks(200) {
+        let sql = format!(
+            "INSERT INTO stock_ledger (business_id, warehouse_id, product_id, stock_level, movement_type, \
+             on_hand_delta, reserved_delta, reference_code, reason, is_abnormal, created_time) \
+             VALUES {} RETURNING id",
+            value_rows(1, COLUMNS, chunk.len())
+        );
+        let mut insert = crate::sql::query_scalar::<i64>(&sql);
+        for (k, m) in chunk {
+            insert = insert
+                .bind(k.business_id)
+                .bind(k.warehouse_id)
+                .bind(k.product_id)
+                .bind(k.stock_level.as_str())
+                .bind(m.movement.as_str())
+                .bind(m.on_hand_delta)
+                .bind(m.reserved_delta)
+                .bind(m.reference_code)
+                .bind(m.reason)
+                .bind(i64::from(m.is_abnormal))
+                .bind(now);
+        }
+        let mut ids = insert.fetch_all(&mut **tx).await?;
+        // Ids are handed out in the order of the VALUES rows; RETURNING need not keep it.
+        ids.sort_unstable();
+        ledger_ids.extend(ids);
+    }
 
-    // Reservations move `reserved`; everything else moves `on_hand`.
-    let quantity = if m.on_hand_delta != 0 {
-        m.on_hand_delta
-    } else {
-        m.reserved_delta
-    };
-    let payload = json!({
-        "user_id": null,
-        "transaction_id": ledger_id,
-        "transaction_type": m.movement.as_str(),
-        "transaction_created_time": now,
-        "reference_code": m.reference_code,
-        "oasin": CodeKind::Product.format(key.product_id),
-        "sku": key.sku,
-        "warehouse_code": key.warehouse_code,
-        "stock_level": key.stock_level,
-        "movement_quantity": quantity,
-        "remaining_stock": balance.on_hand,
-        "on_hand": balance.on_hand,
-        "reserved": balance.reserved,
-        "available": balance.available(),
-        "is_abnormal": m.is_abnormal,
-    });
-    record_event(tx, key.business_id, PRODUCT_UPDATE_STOCK, now, |_| {
-        payload.clone()
-    })
-    .await?;
-    Ok(Some(balance))
+    let events = moves
+        .iter()
+        .zip(&after)
+        .zip(&ledger_ids)
+        .map(|(((key, m), balance), ledger_id)| {
+            // Reservations move `reserved`; everything else moves `on_hand`.
+            let quantity = if m.on_hand_delta != 0 {
+                m.on_hand_delta
+            } else {
+                m.reserved_delta
+            };
+            let payload = json!({
+                "user_id": null,
+                "transaction_id": ledger_id,
+                "transaction_type": m.movement.as_str(),
+                "transaction_created_time": now,
+                "reference_code": m.reference_code,
+                "oasin": CodeKind::Product.format(key.product_id),
+                "sku": key.sku,
+                "warehouse_code": key.warehouse_code,
+                "stock_level": key.stock_level,
+                "movement_quantity": quantity,
+                "remaining_stock": balance.on_hand,
+                "on_hand": balance.on_hand,
+                "reserved": balance.reserved,
+                "available": balance.available(),
+                "is_abnormal": m.is_abnormal,
+            });
+            PendingEvent::new(key.business_id, PRODUCT_UPDATE_STOCK, |_| payload.clone())
+        })
+        .collect();
+    record_events(tx, events, now).await?;
+    Ok(Some(after))
 }
 
 /// [`move_stock`] for a movement that may add sellable stock: shipments waiting for the
