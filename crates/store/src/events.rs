@@ -5,7 +5,7 @@ use crate::sql::value_rows;
 use crate::{Result, Tx};
 use depot_domain::status::StatusInfo;
 use depot_domain::Lang;
-use serde_json::Value;
+use serde::Serialize;
 
 /// Event codes (SPEC §3.7).
 pub const PRODUCT_UPDATE_STOCK: &str = "product.update_stock";
@@ -31,20 +31,21 @@ pub struct PendingEvent {
 }
 
 impl PendingEvent {
-    pub fn new(
+    /// Renders `payload` (an object) in each language, with the common fields appended.
+    pub fn new<B: Serialize>(
         business_id: i64,
         event_code: &'static str,
-        payload: impl Fn(Lang) -> Value,
+        payload: impl Fn(Lang) -> B,
     ) -> Self {
         let instance_id = uuid::Uuid::now_v7().to_string();
         let render = |lang| {
-            let mut body = payload(lang);
-            if let Value::Object(map) = &mut body {
-                map.insert("business_id".into(), business_id.into());
-                map.insert("event_code".into(), event_code.into());
-                map.insert("instance_id".into(), instance_id.clone().into());
-            }
-            body.to_string()
+            serde_json::to_string(&Body {
+                payload: payload(lang),
+                business_id,
+                event_code,
+                instance_id: &instance_id,
+            })
+            .expect("an event body serialises")
         };
         let payload_vi = render(Lang::Vi);
         let payload_en = render(Lang::En);
@@ -56,15 +57,44 @@ impl PendingEvent {
             payload_en,
         }
     }
+
+    /// An event whose body is the same in every language (no labels), rendered once.
+    pub fn uniform<B: Serialize>(business_id: i64, event_code: &'static str, payload: B) -> Self {
+        let instance_id = uuid::Uuid::now_v7().to_string();
+        let body = serde_json::to_string(&Body {
+            payload,
+            business_id,
+            event_code,
+            instance_id: &instance_id,
+        })
+        .expect("an event body serialises");
+        PendingEvent {
+            business_id,
+            event_code,
+            instance_id,
+            payload_en: body.clone(),
+            payload_vi: body,
+        }
+    }
+}
+
+/// What every event body carries after its own fields.
+#[derive(Serialize)]
+struct Body<'a, B> {
+    #[serde(flatten)]
+    payload: B,
+    business_id: i64,
+    event_code: &'a str,
+    instance_id: &'a str,
 }
 
 /// Records one event. `payload` renders the body for a language. Returns the instance id.
-pub async fn record_event(
+pub async fn record_event<B: Serialize>(
     tx: &mut Tx,
     business_id: i64,
     event_code: &'static str,
     now: i64,
-    payload: impl Fn(Lang) -> Value,
+    payload: impl Fn(Lang) -> B,
 ) -> Result<String> {
     let event = PendingEvent::new(business_id, event_code, payload);
     let instance_id = event.instance_id.clone();
@@ -98,9 +128,16 @@ pub async fn record_events(tx: &mut Tx, events: Vec<PendingEvent>, now: i64) -> 
 
 /// The body of a `*.update_status` event: the object's detail plus `previous_status_info`
 /// (null when the object was just created).
-pub fn status_event(mut detail: Value, previous: Option<StatusInfo>) -> Value {
-    detail["previous_status_info"] = previous
-        .and_then(|p| serde_json::to_value(p).ok())
-        .unwrap_or(Value::Null);
-    detail
+pub fn status_event<D: Serialize>(detail: D, previous: Option<StatusInfo>) -> StatusEvent<D> {
+    StatusEvent {
+        detail,
+        previous_status_info: previous,
+    }
+}
+
+#[derive(Serialize)]
+pub struct StatusEvent<D> {
+    #[serde(flatten)]
+    detail: D,
+    previous_status_info: Option<StatusInfo>,
 }

@@ -17,9 +17,11 @@ use depot_domain::cancel::{CancelGuard, CancelReason, LineCancel, Refusal, Stock
 use depot_domain::codes::CodeKind;
 use depot_domain::money;
 use depot_domain::status::ShipmentStatus;
+use depot_domain::status::StatusInfo;
 use depot_domain::stock::{Movement, SELLABLE};
 use depot_domain::Lang;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 mod cancel;
@@ -111,49 +113,119 @@ impl Shipment {
         CodeKind::Shipment.format(self.id)
     }
 
-    /// The detail of SPEC §3.4, as the API answers it and webhooks carry it.
-    pub fn view(&self, lang: Lang) -> Value {
+    /// The detail of SPEC §3.4, as the API answers it and webhooks carry it, ready to be
+    /// serialised straight from the shipment.
+    pub fn detail(&self, lang: Lang) -> ShipmentView<'_> {
         let code = |id: Option<i64>| id.map(|i| CodeKind::Shipment.format(i));
-        json!({
-            "status_info": self.status.info(lang, Some(self.status_time)),
-            "created_time": self.created_time,
-            "updated_time": self.updated_time,
-            "warehouse_code": self.warehouse_code,
-            "tracking_code": self.tracking_code(),
-            "package_id": self.id,
-            "merchant_tracking_code_reference": self.merchant_tracking_code_reference,
-            "courier_tracking_code": self.courier_tracking_code,
-            "courier_name": self.courier_name,
-            "shipping_label_url": self.shipping_label_url,
-            "platform": self.platform,
-            "allocated_time": self.allocated_time,
-            "picked_time": self.picked_time,
-            "packed_time": self.packed_time,
-            "handover_time": self.handover_time,
-            "delivered_time": self.delivered_time,
-            "cancelled_time": self.cancelled_time,
-            "cancel_reason": self.cancel_reason_code.as_ref().map(|c| json!({
-                "code": c, "note": self.cancel_reason_note,
-            })),
-            "items": self.lines.iter().map(|l| json!({
-                "line_id": l.line_id,
-                "oasin": l.oasin(),
-                "sku": l.sku,
-                "product_quantity": l.product_quantity,
-                "cancelled_quantity": l.cancelled_quantity,
-            })).collect::<Vec<_>>(),
-            "receiver": self.receiver,
-            "cod_amount": self.cod_amount_minor.map(money::format_minor),
-            "note": self.note,
-            "supersedes": code(self.supersedes_id),
-            "superseded_by": code(self.superseded_by_id),
-            "history": self.history.iter().map(|h| json!({
-                "status_info": h.status.info(lang, Some(h.created_time)),
-                "actor": h.actor,
-                "note": h.note,
-            })).collect::<Vec<_>>(),
-        })
+        ShipmentView {
+            status_info: self.status.info(lang, Some(self.status_time)),
+            created_time: self.created_time,
+            updated_time: self.updated_time,
+            warehouse_code: &self.warehouse_code,
+            tracking_code: self.tracking_code(),
+            package_id: self.id,
+            merchant_tracking_code_reference: &self.merchant_tracking_code_reference,
+            courier_tracking_code: self.courier_tracking_code.as_deref(),
+            courier_name: self.courier_name.as_deref(),
+            shipping_label_url: self.shipping_label_url.as_deref(),
+            platform: &self.platform,
+            allocated_time: self.allocated_time,
+            picked_time: self.picked_time,
+            packed_time: self.packed_time,
+            handover_time: self.handover_time,
+            delivered_time: self.delivered_time,
+            cancelled_time: self.cancelled_time,
+            cancel_reason: self
+                .cancel_reason_code
+                .as_deref()
+                .map(|code| CancelReasonView {
+                    code,
+                    note: self.cancel_reason_note.as_deref(),
+                }),
+            items: self
+                .lines
+                .iter()
+                .map(|l| ItemView {
+                    line_id: l.line_id,
+                    oasin: l.oasin(),
+                    sku: &l.sku,
+                    product_quantity: l.product_quantity,
+                    cancelled_quantity: l.cancelled_quantity,
+                })
+                .collect(),
+            receiver: self.receiver.as_ref(),
+            cod_amount: self.cod_amount_minor.map(money::format_minor),
+            note: self.note.as_deref(),
+            supersedes: code(self.supersedes_id),
+            superseded_by: code(self.superseded_by_id),
+            history: self
+                .history
+                .iter()
+                .map(|h| HistoryView {
+                    status_info: h.status.info(lang, Some(h.created_time)),
+                    actor: &h.actor,
+                    note: h.note.as_deref(),
+                })
+                .collect(),
+        }
     }
+
+    /// [`Shipment::detail`] as a JSON value.
+    pub fn view(&self, lang: Lang) -> Value {
+        serde_json::to_value(self.detail(lang)).expect("a shipment view serialises")
+    }
+}
+
+/// A shipment's detail in one language; fields in wire order.
+#[derive(Debug, Serialize)]
+pub struct ShipmentView<'a> {
+    status_info: StatusInfo,
+    created_time: i64,
+    updated_time: i64,
+    warehouse_code: &'a str,
+    tracking_code: String,
+    package_id: i64,
+    merchant_tracking_code_reference: &'a str,
+    courier_tracking_code: Option<&'a str>,
+    courier_name: Option<&'a str>,
+    shipping_label_url: Option<&'a str>,
+    platform: &'a str,
+    allocated_time: Option<i64>,
+    picked_time: Option<i64>,
+    packed_time: Option<i64>,
+    handover_time: Option<i64>,
+    delivered_time: Option<i64>,
+    cancelled_time: Option<i64>,
+    cancel_reason: Option<CancelReasonView<'a>>,
+    items: Vec<ItemView<'a>>,
+    receiver: Option<&'a Value>,
+    cod_amount: Option<String>,
+    note: Option<&'a str>,
+    supersedes: Option<String>,
+    superseded_by: Option<String>,
+    history: Vec<HistoryView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct CancelReasonView<'a> {
+    code: &'a str,
+    note: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct ItemView<'a> {
+    line_id: i64,
+    oasin: String,
+    sku: &'a str,
+    product_quantity: i64,
+    cancelled_quantity: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct HistoryView<'a> {
+    status_info: StatusInfo,
+    actor: &'a str,
+    note: Option<&'a str>,
 }
 
 /// Filters of Get B2C Shipment List.
@@ -408,7 +480,7 @@ async fn record_change(
     let business_id = shipment.business_id;
     record_event(tx, business_id, SHIPMENT_UPDATE_STATUS, now, |lang| {
         status_event(
-            shipment.view(lang),
+            shipment.detail(lang),
             previous.map(|(s, t)| s.info(lang, Some(t))),
         )
     })

@@ -202,7 +202,7 @@ pub async fn move_stocks(
                 "available": balance.available(),
                 "is_abnormal": m.is_abnormal,
             });
-            PendingEvent::new(key.business_id, PRODUCT_UPDATE_STOCK, |_| payload.clone())
+            PendingEvent::uniform(key.business_id, PRODUCT_UPDATE_STOCK, payload)
         })
         .collect();
     record_events(tx, events, now).await?;

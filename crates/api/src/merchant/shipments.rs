@@ -9,6 +9,7 @@ use crate::ops::check_text;
 use crate::paging::{self, Paging};
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, State};
+use axum::response::{IntoResponse, Response};
 use depot_domain::cancel::{CancelGuard, CancelReason, LineCancel, Refusal};
 use depot_domain::codes::CodeKind;
 use depot_domain::money;
@@ -208,14 +209,14 @@ pub async fn create_shipment(
     ctx: ReplyContext,
     State(state): State<AppState>,
     Json(body): Json<CreateShipment>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Response> {
     let new = validate(&state, body).await?;
     match state
         .db
         .create_shipment(m.business_id, &new, "merchant", state.now())
         .await?
     {
-        Ok(s) => Ok(Data(s.view(ctx.lang))),
+        Ok(s) => Ok(Data(s.detail(ctx.lang)).into_response()),
         Err(CreateShipmentError::WarehouseNotFound) => {
             Err(ApiError::new(ErrorCode::WarehouseNotFound))
         }
@@ -282,9 +283,10 @@ pub async fn shipment_detail(
     ctx: ReplyContext,
     State(state): State<AppState>,
     Path(code): Path<String>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Response> {
     let s = state.db.shipment(m.business_id, &code).await?;
-    s.map(|s| Data(s.view(ctx.lang)))
+    // Serialised straight from the shipment, while it is borrowed.
+    s.map(|s| Data(s.detail(ctx.lang)).into_response())
         .ok_or_else(|| ApiError::new(ErrorCode::ShipmentNotFound))
 }
 
@@ -296,7 +298,7 @@ pub async fn b2c_shipment_detail(
     ctx: ReplyContext,
     state: State<AppState>,
     code: Path<String>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Response> {
     shipment_detail(m, ctx, state, code).await
 }
 

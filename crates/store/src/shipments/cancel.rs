@@ -310,7 +310,7 @@ async fn close(
             SHIPMENT_UPDATE_STATUS,
             |lang| {
                 status_event(
-                    closed.view(lang),
+                    closed.detail(lang),
                     Some(previous.0.info(lang, Some(previous.1))),
                 )
             },
