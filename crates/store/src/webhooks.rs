@@ -608,14 +608,19 @@ impl Db {
                 crate::sql::placeholders(5, skip_endpoints.len())
             )
         };
+        // The due rows are picked once (MATERIALIZED), then joined by id. Written as
+        // `id IN (subquery)`, PostgreSQL may cache a plan made while the table was empty
+        // that runs the LIMIT subquery again for every pending row: seconds per claim once
+        // a backlog builds up.
         let sql = format!(
-            "UPDATE webhook_deliveries SET lease_until = $1, lease_token = $2 \
-             WHERE id IN (SELECT id FROM webhook_deliveries \
+            "WITH due AS MATERIALIZED (SELECT id FROM webhook_deliveries \
                  WHERE status = 'PENDING' AND next_attempt_time <= $3 \
                    AND (lease_until IS NULL OR lease_until <= $3) \
                    AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE status = 'ENABLED'){skip} \
                  ORDER BY next_attempt_time, id LIMIT $4{}) \
-             AND status = 'PENDING' AND (lease_until IS NULL OR lease_until <= $3)",
+             UPDATE webhook_deliveries SET lease_until = $1, lease_token = $2 FROM due \
+             WHERE webhook_deliveries.id = due.id AND webhook_deliveries.status = 'PENDING' \
+               AND (webhook_deliveries.lease_until IS NULL OR webhook_deliveries.lease_until <= $3)",
             self.backend().for_update_skip_locked()
         );
         let mut query = crate::sql::query(&sql)
