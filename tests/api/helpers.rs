@@ -451,7 +451,14 @@ impl TestApp {
             bad.is_empty(),
             "shipments whose times or lines disagree with their status: {bad:?}"
         );
-        // The per-status counts behind list totals match the shipments themselves.
+        // The per-status counts behind list totals match the shipments themselves, before
+        // and after the server folds them.
+        self.assert_counts_match_shipments().await;
+        self.db.fold_shipment_counts().await.unwrap();
+        self.assert_counts_match_shipments().await;
+    }
+
+    async fn assert_counts_match_shipments(&self) {
         let drift: Vec<(i64, i64, i64, i64)> = depot_store::sql::query_as(
             "SELECT k.business_id, k.status, k.n, \
              (SELECT COUNT(*) FROM shipments s WHERE s.business_id = k.business_id AND s.status = k.status) \

@@ -372,3 +372,65 @@ async fn overlapping_bulk_cancels_in_opposite_orders() {
     assert_eq!(releases, 20);
     app.assert_reservations_match_shipments().await;
 }
+
+/// Cancels of shipments of different products share no stock and so do not queue behind
+/// one another: fired all at once, partial cancels (each opening a successor) beside bulk
+/// cancels of interleaved codes, none of them fails or deadlocks. Several rounds, since a
+/// deadlock needs two commits to overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_partial_and_bulk_cancels_at_once_all_succeed() {
+    let app = spawn_app().await;
+    let m = app.merchant().await;
+    app.warehouse(WH).await;
+    let mut products = Vec::new();
+    for p in 0..16 {
+        let oasin = app.product(&m, &format!("SKU-{p}"), WH).await;
+        app.adjust(&m, WH, &oasin, 100).await.expect_ok(200);
+        products.push(oasin);
+    }
+    for round in 0..4 {
+        let mut partials = Vec::new();
+        let mut bulks = Vec::new();
+        for i in 0..96 {
+            let product = &products[(i / 2) % 16];
+            let reference = format!("R{round}-{i}");
+            if i % 2 == 0 {
+                let code = app.shipment(&m, &reference, WH, &[(product, 2)]).await;
+                partials.push((code, product));
+            } else {
+                bulks.push(app.shipment(&m, &reference, WH, &[(product, 1)]).await);
+            }
+        }
+        // Each bulk takes every sixth code, so their shipments interleave with one another's.
+        let groups: Vec<Vec<String>> = (0..6)
+            .map(|k| bulks.iter().skip(k).step_by(6).cloned().collect())
+            .collect();
+        let partial_replies = join_all(partials.iter().map(|(code, product)| {
+            let lines = json!({"lines": [{"oasin": product, "quantity": 1}]});
+            app.cancel(&m, code, Some(lines))
+        }));
+        let bulk_replies = join_all(groups.iter().map(|codes| {
+            send(
+                app.api(&m, reqwest::Method::POST, "/shipments/b2c/cancel")
+                    .json(&json!({ "tracking_codes": codes })),
+            )
+        }));
+        let (partial_replies, bulk_replies) = tokio::join!(partial_replies, bulk_replies);
+        for r in &partial_replies {
+            assert!(r.expect_ok(200)["successor_tracking_code"].is_string());
+        }
+        for r in &bulk_replies {
+            let rows = r.expect_ok(200).as_array().unwrap();
+            assert!(
+                rows.iter().all(|row| row["success"] == true),
+                "{:?}",
+                r.body
+            );
+        }
+    }
+    // Each round, per product: 3 shipments of 2 units cut to 1, 3 of 1 unit cancelled.
+    for product in &products {
+        assert_eq!(app.stock_of(&m, WH, product).await, (100, 12, 88));
+    }
+    app.assert_reservations_match_shipments().await;
+}

@@ -662,6 +662,59 @@ async fn bulk_cancel_answers_each_code_in_order() {
     app.assert_reservations_match_shipments().await;
 }
 
+/// The list's `total`: all shipments, NEW ones, CANCELLED ones.
+async fn list_totals(app: &TestApp, m: &TestMerchant) -> Vec<i64> {
+    let mut out = Vec::new();
+    for q in ["", "?status=NEW", "?status=CANCELLED"] {
+        let r = send(app.api(m, Method::GET, &format!("/shipments/b2c{q}"))).await;
+        out.push(r.body["total"].as_i64().unwrap());
+    }
+    out
+}
+
+/// List totals come from per-status counts the database keeps; folding them (which the
+/// server does every few seconds on PostgreSQL) changes no total and leaves one row per
+/// business and status there.
+#[tokio::test]
+async fn folding_the_status_counts_keeps_every_total() {
+    let app = spawn_app().await;
+    let (m, a, b) = stocked(&app).await;
+    let mut codes = Vec::new();
+    for i in 0..4 {
+        codes.push(
+            app.shipment(&m, &format!("F{i}"), WH, &[(&a, 1), (&b, 1)])
+                .await,
+        );
+    }
+    send(
+        app.api(&m, Method::POST, "/shipments/b2c/cancel")
+            .json(&json!({
+                "tracking_codes": [codes[0], codes[1]], "reason_code": "MARKETPLACE_CANCELLED"
+            })),
+    )
+    .await
+    .expect_ok(200);
+    // A partial cancel closes codes[2] and opens its successor.
+    let partial = json!({"lines": [{"oasin": b, "quantity": 1}]});
+    app.cancel(&m, &codes[2], Some(partial))
+        .await
+        .expect_ok(200);
+    assert_eq!(list_totals(&app, &m).await, vec![5, 2, 3]);
+    app.db.fold_shipment_counts().await.unwrap();
+    assert_eq!(list_totals(&app, &m).await, vec![5, 2, 3]);
+    if app.db.backend() == depot_store::Backend::Postgres {
+        let groups_with_many_rows: i64 = depot_store::sql::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM shipment_counts \
+             GROUP BY business_id, status HAVING COUNT(*) > 1) g",
+        )
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+        assert_eq!(groups_with_many_rows, 0);
+    }
+    app.assert_reservations_match_shipments().await;
+}
+
 #[tokio::test]
 async fn shipment_list_filters_and_pages() {
     let app = spawn_app().await;

@@ -289,11 +289,24 @@ pub async fn serve(
             }
         }
     });
+    // Every few seconds, fold the shipment count rows PostgreSQL's triggers append, so a
+    // list's total keeps summing a handful of rows.
+    let counts = state.clone();
+    let folder = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if let Err(e) = counts.db.fold_shipment_counts().await {
+                tracing::warn!(error = %e, "folding shipment counts");
+            }
+        }
+    });
     let service = axum::ServiceExt::<Request>::into_make_service(app(state));
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
     sweeper.abort();
+    folder.abort();
     result
 }
 

@@ -910,8 +910,31 @@ impl Db {
         Ok((rows, total))
     }
 
+    /// Folds the count rows that PostgreSQL's triggers append (migration 0010) into one row
+    /// per business and status, so that a list's total stays a short sum. Safe beside
+    /// writers (they only insert) and beside another server folding (each row is deleted,
+    /// and so summed, once). SQLite's triggers update their rows in place: nothing to fold.
+    pub async fn fold_shipment_counts(&self) -> Result<()> {
+        if self.backend() != Backend::Postgres {
+            return Ok(());
+        }
+        crate::sql::query(
+            "WITH folded AS ( \
+                 DELETE FROM shipment_counts WHERE (business_id, status) IN ( \
+                     SELECT business_id, status FROM shipment_counts \
+                     GROUP BY business_id, status HAVING COUNT(*) > 1) \
+                 RETURNING business_id, status, n) \
+             INSERT INTO shipment_counts (business_id, status, n) \
+             SELECT business_id, status, SUM(n) FROM folded \
+             GROUP BY business_id, status HAVING SUM(n) <> 0",
+        )
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
     /// A business's shipments, all or in one status, from the counts the triggers keep
-    /// (migration 0009).
+    /// (migrations 0009 and 0010).
     async fn count_by_status(&self, business_id: i64, status: Option<i64>) -> Result<i64> {
         let mut filter = Filter::new();
         filter
