@@ -11,7 +11,7 @@
 
 use crate::list::{Cursor, Filter, PageOf, PageRequest};
 use crate::sql::Row;
-use crate::{opt_i64, Db, Result};
+use crate::{opt_i64, Backend, Db, Result};
 use depot_domain::Lang;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -608,20 +608,25 @@ impl Db {
                 crate::sql::placeholders(5, skip_endpoints.len())
             )
         };
-        // The due rows are picked once (MATERIALIZED), then joined by id. Written as
-        // `id IN (subquery)`, PostgreSQL may cache a plan made while the table was empty
-        // that runs the LIMIT subquery again for every pending row: seconds per claim once
-        // a backlog builds up.
-        let sql = format!(
-            "WITH due AS MATERIALIZED (SELECT id FROM webhook_deliveries \
-                 WHERE status = 'PENDING' AND next_attempt_time <= $3 \
-                   AND (lease_until IS NULL OR lease_until <= $3) \
-                   AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE status = 'ENABLED'){skip} \
-                 ORDER BY next_attempt_time, id LIMIT $4{}) \
-             UPDATE webhook_deliveries SET lease_until = $1, lease_token = $2 FROM due \
-             WHERE webhook_deliveries.id = due.id AND webhook_deliveries.status = 'PENDING' \
-               AND (webhook_deliveries.lease_until IS NULL OR webhook_deliveries.lease_until <= $3)",
+        let due = format!(
+            "SELECT id FROM webhook_deliveries \
+             WHERE status = 'PENDING' AND next_attempt_time <= $3 \
+               AND (lease_until IS NULL OR lease_until <= $3) \
+               AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE status = 'ENABLED'){skip} \
+             ORDER BY next_attempt_time, id LIMIT $4{}",
             self.backend().for_update_skip_locked()
+        );
+        // On PostgreSQL the due ids are collected first into an array (run once), then
+        // looked up by primary key. Written as `id IN (subquery)` PostgreSQL may cache a plan,
+        // made while the table was nearly empty, that scans every pending delivery (or re-runs
+        // the subquery) for each claim: hundreds of milliseconds to seconds under a backlog.
+        let picked = match self.backend() {
+            Backend::Sqlite => format!("id IN ({due})"),
+            Backend::Postgres => format!("id = ANY(ARRAY({due}))"),
+        };
+        let sql = format!(
+            "UPDATE webhook_deliveries SET lease_until = $1, lease_token = $2 \
+             WHERE {picked} AND status = 'PENDING' AND (lease_until IS NULL OR lease_until <= $3)"
         );
         let mut query = crate::sql::query(&sql)
             .bind(lease_until)
