@@ -662,6 +662,25 @@ async fn bulk_cancel_answers_each_code_in_order() {
     app.assert_reservations_match_shipments().await;
 }
 
+/// A cancel body with a field Depot does not know is refused and cancels nothing: a
+/// misspelt `lines` must not become a full cancel.
+#[tokio::test]
+async fn a_cancel_body_with_an_unknown_field_changes_nothing() {
+    let app = spawn_app().await;
+    let (m, a, _) = stocked(&app).await;
+    let code = app.shipment(&m, "TYPO", WH, &[(&a, 2)]).await;
+    for body in [
+        json!({"items": [{"oasin": a, "quantity": 1}]}),
+        json!({"lines": [{"oasin": a, "quantity": 1, "unit": "box"}]}),
+    ] {
+        app.cancel(&m, &code, Some(body))
+            .await
+            .expect_error(422, "INVALID_PAYLOAD");
+    }
+    assert_eq!(app.detail(&m, &code).await["status_info"]["value"], 100);
+    assert_eq!(app.stock_of(&m, WH, &a).await, (10, 2, 8));
+}
+
 /// The list's `total`: all shipments, NEW ones, CANCELLED ones.
 async fn list_totals(app: &TestApp, m: &TestMerchant) -> Vec<i64> {
     let mut out = Vec::new();

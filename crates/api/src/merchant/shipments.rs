@@ -303,14 +303,17 @@ pub async fn b2c_shipment_detail(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LineRequest {
     pub line_id: Option<i64>,
     pub oasin: Option<String>,
     pub quantity: i64,
 }
 
-/// Optional body of a cancel (Depot's extensions).
+/// Optional body of a cancel (Depot's extensions). Unknown fields are refused: a misspelt
+/// `lines` would otherwise turn a partial cancel into a full one, which cannot be undone.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     /// One of SPEC §3.6 (default `OTHER`).
     pub reason_code: Option<String>,
