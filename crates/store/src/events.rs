@@ -38,36 +38,20 @@ impl PendingEvent {
         payload: impl Fn(Lang) -> B,
     ) -> Self {
         let instance_id = uuid::Uuid::now_v7().to_string();
-        let render = |lang| {
-            serde_json::to_string(&Body {
-                payload: payload(lang),
-                business_id,
-                event_code,
-                instance_id: &instance_id,
-            })
-            .expect("an event body serialises")
-        };
-        let payload_vi = render(Lang::Vi);
-        let payload_en = render(Lang::En);
+        let body = |lang| render(payload(lang), business_id, event_code, &instance_id);
         PendingEvent {
             business_id,
             event_code,
+            payload_vi: body(Lang::Vi),
+            payload_en: body(Lang::En),
             instance_id,
-            payload_vi,
-            payload_en,
         }
     }
 
     /// An event whose body is the same in every language (no labels), rendered once.
     pub fn uniform<B: Serialize>(business_id: i64, event_code: &'static str, payload: B) -> Self {
         let instance_id = uuid::Uuid::now_v7().to_string();
-        let body = serde_json::to_string(&Body {
-            payload,
-            business_id,
-            event_code,
-            instance_id: &instance_id,
-        })
-        .expect("an event body serialises");
+        let body = render(payload, business_id, event_code, &instance_id);
         PendingEvent {
             business_id,
             event_code,
@@ -76,6 +60,22 @@ impl PendingEvent {
             payload_vi: body,
         }
     }
+}
+
+/// One event body as JSON text: the payload's own fields, then the common ones.
+fn render<B: Serialize>(
+    payload: B,
+    business_id: i64,
+    event_code: &str,
+    instance_id: &str,
+) -> String {
+    serde_json::to_string(&Body {
+        payload,
+        business_id,
+        event_code,
+        instance_id,
+    })
+    .expect("an event body serialises")
 }
 
 /// What every event body carries after its own fields.
