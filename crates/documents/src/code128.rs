@@ -7,15 +7,15 @@
 
 use crate::DocumentError;
 
-const CODE_C: u8 = 99;
-const CODE_B: u8 = 100;
-const START_B: u8 = 104;
-const START_C: u8 = 105;
-const STOP: u8 = 106;
+pub(crate) const CODE_C: u8 = 99;
+pub(crate) const CODE_B: u8 = 100;
+pub(crate) const START_B: u8 = 104;
+pub(crate) const START_C: u8 = 105;
+pub(crate) const STOP: u8 = 106;
 
 /// Bar and space widths of each symbol value, in modules (bar first). Every symbol is 11
 /// modules wide; the stop symbol, with its final bar, is 13.
-const PATTERNS: [&[u8]; 107] = [
+pub(crate) const PATTERNS: [&[u8]; 107] = [
     b"212222", b"222122", b"222221", b"121223", b"121322", b"131222", b"122213", b"122312",
     b"132212", b"221213", b"221312", b"231212", b"112232", b"122132", b"122231", b"113222",
     b"123122", b"123221", b"223211", b"221132", b"221231", b"213212", b"223112", b"312131",
@@ -98,60 +98,14 @@ pub fn modules(text: &str) -> Result<Vec<bool>, DocumentError> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
     fn collapse(modules: &[bool]) -> String {
         modules.iter().map(|&m| if m { '1' } else { '0' }).collect()
     }
 
-    /// Reads widths back into text, checking structure and check digit: an independent
-    /// decoder for the round-trip tests.
-    pub(crate) fn decode(widths: &[u8]) -> Result<String, String> {
-        let stop = PATTERNS[usize::from(STOP)];
-        let body_len = widths.len().checked_sub(stop.len()).ok_or("too short")?;
-        if !body_len.is_multiple_of(6) {
-            return Err(format!("{} widths is not whole symbols", widths.len()));
-        }
-        if widths[body_len..] != stop.iter().map(|d| d - b'0').collect::<Vec<_>>()[..] {
-            return Err("no stop symbol".into());
-        }
-        let values: Vec<u8> = widths[..body_len]
-            .chunks(6)
-            .map(|c| {
-                PATTERNS
-                    .iter()
-                    .position(|p| p.len() == 6 && p.iter().zip(c).all(|(d, w)| d - b'0' == *w))
-                    .map(|v| v as u8)
-                    .ok_or_else(|| format!("unknown symbol {c:?}"))
-            })
-            .collect::<Result<_, _>>()?;
-        let (check, data) = values.split_last().ok_or("empty")?;
-        let sum: u32 = data
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| i.max(1) as u32 * u32::from(v))
-            .sum();
-        if sum % 103 != u32::from(*check) {
-            return Err("bad check symbol".into());
-        }
-        let mut text = String::new();
-        let mut in_c = match data[0] {
-            START_B => false,
-            START_C => true,
-            other => return Err(format!("unexpected start {other}")),
-        };
-        for &v in &data[1..] {
-            match (in_c, v) {
-                (true, CODE_B) => in_c = false,
-                (false, CODE_C) => in_c = true,
-                (true, 0..=99) => text.push_str(&format!("{v:02}")),
-                (false, 0..=94) => text.push((v + 32) as char),
-                _ => return Err(format!("unexpected value {v}")),
-            }
-        }
-        Ok(text)
-    }
+    use crate::inspect::decode_code128 as decode;
 
     #[test]
     fn every_pattern_has_the_right_width() {

@@ -1,5 +1,6 @@
-//! A small page-drawing layer over `pdf-writer`: A4 pages, one embedded TrueType font (DejaVu
-//! Sans, subset to the glyphs used) for any Unicode text it covers, filled rectangles and lines.
+//! A small page-drawing layer over `pdf-writer`: pages of one size (A4, A6), one embedded
+//! TrueType font (DejaVu Sans, subset to the glyphs used) for any Unicode text it covers, filled
+//! rectangles and lines.
 //!
 //! Coordinates are in points from the page's top-left corner (y grows downwards); text is placed
 //! by its baseline. Content streams and the font are Flate-compressed.
@@ -12,9 +13,27 @@ use subsetter::GlyphRemapper;
 use ttf_parser::{Face, GlyphId};
 use unicode_normalization::UnicodeNormalization;
 
-/// A4 in points.
-pub const PAGE_WIDTH: f32 = 595.28;
-pub const PAGE_HEIGHT: f32 = 841.89;
+/// Points in a millimetre.
+pub const MM: f32 = 72.0 / 25.4;
+
+/// A page's size in points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageSize {
+    pub width: f32,
+    pub height: f32,
+}
+
+/// 210 × 297 mm.
+pub const A4: PageSize = PageSize {
+    width: 595.28,
+    height: 841.89,
+};
+
+/// 105 × 148 mm, the common shipping-label size.
+pub const A6: PageSize = PageSize {
+    width: 297.64,
+    height: 419.53,
+};
 
 const FONT_DATA: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 const FONT_NAME: &[u8] = b"F1";
@@ -158,6 +177,7 @@ fn normalize(text: &str) -> impl Iterator<Item = char> + '_ {
 /// A document being drawn: pages of content and the glyphs they use.
 pub struct Doc {
     pub font: Font,
+    pub size: PageSize,
     glyphs: GlyphRemapper,
     /// New glyph id → the character it shows (for copy-paste and search).
     unicode: BTreeMap<u16, char>,
@@ -166,9 +186,10 @@ pub struct Doc {
 }
 
 impl Doc {
-    pub fn new() -> Result<Doc, DocumentError> {
+    pub fn new(size: PageSize) -> Result<Doc, DocumentError> {
         Ok(Doc {
             font: Font::load()?,
+            size,
             glyphs: GlyphRemapper::new(),
             unicode: BTreeMap::new(),
             pages: Vec::new(),
@@ -209,6 +230,7 @@ impl Doc {
         if encoded.is_empty() {
             return;
         }
+        let height = self.size.height;
         let content = &mut self.pages[self.current];
         content.save_state();
         content.set_fill_gray(style.gray);
@@ -220,7 +242,7 @@ impl Doc {
         }
         content.begin_text();
         content.set_font(Name(FONT_NAME), style.size);
-        content.next_line(x, PAGE_HEIGHT - y);
+        content.next_line(x, height - y);
         content.show(Str(&encoded));
         content.end_text();
         content.restore_state();
@@ -240,44 +262,48 @@ impl Doc {
 
     /// A filled rectangle whose top-left corner is (`x`, `y`).
     pub fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32, gray: f32) {
+        let height = self.size.height;
         let content = self.content();
         content.save_state();
         content.set_fill_gray(gray);
-        content.rect(x, PAGE_HEIGHT - y - h, w, h);
+        content.rect(x, height - y - h, w, h);
         content.fill_nonzero();
         content.restore_state();
     }
 
     /// A rectangle's outline.
     pub fn stroke_rect(&mut self, x: f32, y: f32, w: f32, h: f32, width: f32, gray: f32) {
+        let height = self.size.height;
         let content = self.content();
         content.save_state();
         content.set_stroke_gray(gray);
         content.set_line_width(width);
-        content.rect(x, PAGE_HEIGHT - y - h, w, h);
+        content.rect(x, height - y - h, w, h);
         content.stroke();
         content.restore_state();
     }
 
     /// A straight line.
     pub fn line(&mut self, from: (f32, f32), to: (f32, f32), width: f32, gray: f32) {
+        let height = self.size.height;
         let content = self.content();
         content.save_state();
         content.set_stroke_gray(gray);
         content.set_line_width(width);
-        content.move_to(from.0, PAGE_HEIGHT - from.1);
-        content.line_to(to.0, PAGE_HEIGHT - to.1);
+        content.move_to(from.0, height - from.1);
+        content.line_to(to.0, height - to.1);
         content.stroke();
         content.restore_state();
     }
 
     /// Vertical black bars, e.g. a barcode: each `(x, width)` from `top` down `height` points.
     pub fn bars(&mut self, bars: &[(f32, f32)], top: f32, height: f32) {
+        let page_height = self.size.height;
         let content = self.content();
         content.save_state();
         content.set_fill_gray(0.0);
         for &(x, w) in bars {
-            content.rect(x, PAGE_HEIGHT - top - height, w, height);
+            content.rect(x, page_height - top - height, w, height);
         }
         content.fill_nonzero();
         content.restore_state();
@@ -311,7 +337,7 @@ impl Doc {
 
         for ((page_id, content_id), content) in page_ids.iter().zip(self.pages) {
             let mut page = pdf.page(*page_id);
-            page.media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT));
+            page.media_box(Rect::new(0.0, 0.0, self.size.width, self.size.height));
             page.parent(tree_id);
             page.contents(*content_id);
             page.resources().fonts().pair(Name(FONT_NAME), type0_id);

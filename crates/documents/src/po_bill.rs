@@ -2,8 +2,11 @@
 //! shipment and is checked at the warehouse door. A4, the PO code as a Code 128 barcode, the
 //! receiving warehouse, every package and its lines, totals, signatures, page numbers.
 
-use crate::code128;
-use crate::pdf::{Doc, Style, PAGE_HEIGHT, PAGE_WIDTH};
+use crate::layout::{
+    self, datetime, decimal, integer, spaced, Anchor, BarcodeBox, Col, SignatureBox, Words, BODY,
+    BODY_BOLD, CELL_PAD, LABEL, LINE,
+};
+use crate::pdf::{Doc, Style, A4};
 use crate::DocumentError;
 use depot_domain::Lang;
 
@@ -50,12 +53,8 @@ impl Default for PoBill {
     }
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct PoBillWarehouse {
-    pub code: String,
-    pub name: String,
-    pub address: String,
-}
+/// The receiving warehouse (the same type every document uses).
+pub type PoBillWarehouse = crate::Warehouse;
 
 #[derive(Debug, Clone, Default)]
 pub struct PoBillPackage {
@@ -76,41 +75,24 @@ pub struct PoBillItem {
 }
 
 const MARGIN: f32 = 36.0;
-const RIGHT: f32 = PAGE_WIDTH - MARGIN;
-const CONTENT_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN;
+const RIGHT: f32 = A4.width - MARGIN;
+const CONTENT_WIDTH: f32 = A4.width - 2.0 * MARGIN;
 /// Where content must stop, above the footer.
-const BOTTOM: f32 = PAGE_HEIGHT - MARGIN - 28.0;
+const BOTTOM: f32 = A4.height - MARGIN - 28.0;
 
-const BODY: Style = Style::regular(9.0);
-const BODY_BOLD: Style = Style::bold(9.0);
-const LABEL: Style = Style::regular(7.5).gray(0.35);
-const LINE: f32 = 12.0;
-
-/// Table columns: (left edge, width).
-const COL_NO: (f32, f32) = (MARGIN, 26.0);
-const COL_OASIN: (f32, f32) = (MARGIN + 26.0, 84.0);
-const COL_SKU: (f32, f32) = (MARGIN + 110.0, 104.0);
-const COL_NAME: (f32, f32) = (MARGIN + 214.0, CONTENT_WIDTH - 214.0 - 62.0);
-const COL_QTY: (f32, f32) = (RIGHT - 62.0, 62.0);
-const CELL_PAD: f32 = 4.0;
+/// Table columns.
+const COL_NO: Col = Col::left(MARGIN, 26.0);
+const COL_OASIN: Col = Col::left(MARGIN + 26.0, 84.0);
+const COL_SKU: Col = Col::left(MARGIN + 110.0, 104.0);
+const COL_NAME: Col = Col::left(MARGIN + 214.0, CONTENT_WIDTH - 214.0 - 62.0);
+const COL_QTY: Col = Col::right(RIGHT - 62.0, 62.0);
 /// Longest product name, in lines, before it is cut with "…".
 const MAX_NAME_LINES: usize = 3;
-
-/// The words of the sheet in its two languages.
-struct Words {
-    lang: Lang,
-}
-
-impl Words {
-    fn t(&self, vi: &'static str, en: &'static str) -> &'static str {
-        self.lang.pick(vi, en)
-    }
-}
 
 /// Renders the bill as an A4 PDF.
 pub fn po_bill_pdf(bill: &PoBill) -> Result<Vec<u8>, DocumentError> {
     let w = Words { lang: bill.lang };
-    let mut doc = Doc::new()?;
+    let mut doc = Doc::new(A4)?;
     doc.add_page();
     let mut y = header(&mut doc, bill, &w)?;
     y = table(&mut doc, bill, &w, y);
@@ -132,27 +114,23 @@ pub fn po_bill_pdf(bill: &PoBill) -> Result<Vec<u8>, DocumentError> {
 /// Title, barcode, warehouse and PO facts; returns where the table starts.
 fn header(doc: &mut Doc, bill: &PoBill, w: &Words) -> Result<f32, DocumentError> {
     // The barcode block on the right: bars, then the code in plain text under them.
-    let symbols = code128::symbols(&bill.po_code)?;
-    let widths = code128::widths(&symbols);
-    let modules: u32 = widths.iter().map(|&m| u32::from(m)).sum::<u32>() + 2 * code128::QUIET_ZONE;
     let block = 210.0;
-    // 1 pt per module (0.35 mm) prints and scans well; narrower only for very long codes.
-    let module = (block / modules as f32).min(1.0);
-    let bars_width = (modules - 2 * code128::QUIET_ZONE) as f32 * module;
-    let mut x = RIGHT - bars_width - code128::QUIET_ZONE as f32 * module;
-    let mut bars = Vec::new();
-    for (i, &m) in widths.iter().enumerate() {
-        let width = f32::from(m) * module;
-        if i.is_multiple_of(2) {
-            bars.push((x, width));
-        }
-        x += width;
-    }
-    let bars_center = RIGHT - code128::QUIET_ZONE as f32 * module - bars_width / 2.0;
     let barcode_top = MARGIN;
-    doc.bars(&bars, barcode_top, 44.0);
+    let placed = layout::barcode(
+        doc,
+        &bill.po_code,
+        BarcodeBox {
+            anchor: Anchor::Right(RIGHT),
+            top: barcode_top,
+            height: 44.0,
+            max_width: block,
+            // 1 pt per module (0.35 mm) prints and scans well; narrower only for long codes.
+            max_module: 1.0,
+            dot: None,
+        },
+    )?;
     doc.text_center(
-        bars_center,
+        placed.center(),
         barcode_top + 57.0,
         Style::bold(12.0),
         &spaced(&bill.po_code),
@@ -234,14 +212,7 @@ fn header(doc: &mut Doc, bill: &PoBill, w: &Words) -> Result<f32, DocumentError>
                 .unwrap_or_else(|| w.t("Chưa có", "Not given").into()),
         ),
     ];
-    let label_width = 92.0;
-    let mut right_y = y;
-    for (label, value) in facts {
-        doc.text(right_x, right_y, Style::regular(8.5).gray(0.35), label);
-        let value = doc.font.fit(&value, 9.0, col_width - label_width);
-        doc.text(right_x + label_width, right_y, BODY_BOLD, &value);
-        right_y += 14.0;
-    }
+    let right_y = layout::facts(doc, right_x, y, 92.0, col_width, &facts);
     let mut y = left_y.max(right_y) + 4.0;
 
     if let Some(note) = bill.note.as_deref().filter(|n| !n.trim().is_empty()) {
@@ -257,50 +228,35 @@ fn header(doc: &mut Doc, bill: &PoBill, w: &Words) -> Result<f32, DocumentError>
 
 /// The column headings; returns the y under them.
 fn table_head(doc: &mut Doc, w: &Words, y: f32) -> f32 {
-    let h = 18.0;
-    doc.fill_rect(MARGIN, y, CONTENT_WIDTH, h, 0.2);
-    let baseline = y + 12.5;
-    let head = Style::bold(8.5).gray(1.0);
-    doc.text(COL_NO.0 + CELL_PAD, baseline, head, "#");
-    doc.text(COL_OASIN.0 + CELL_PAD, baseline, head, "OASIN");
-    doc.text(COL_SKU.0 + CELL_PAD, baseline, head, "SKU");
-    doc.text(
-        COL_NAME.0 + CELL_PAD,
-        baseline,
-        head,
-        w.t("Tên sản phẩm", "Product"),
-    );
-    doc.text_right(
-        COL_QTY.0 + COL_QTY.1 - CELL_PAD,
-        baseline,
-        head,
-        w.t("Số lượng", "Quantity"),
-    );
-    y + h
+    layout::table_head(
+        doc,
+        MARGIN,
+        CONTENT_WIDTH,
+        y,
+        &[
+            (COL_NO, "#"),
+            (COL_OASIN, "OASIN"),
+            (COL_SKU, "SKU"),
+            (COL_NAME, w.t("Tên sản phẩm", "Product")),
+            (COL_QTY, w.t("Số lượng", "Quantity")),
+        ],
+    )
 }
 
 /// Starts a continuation page with a short header; returns the y under it.
 fn continuation_page(doc: &mut Doc, bill: &PoBill, w: &Words) -> f32 {
     doc.add_page();
-    doc.text(
+    layout::continuation_header(
+        doc,
         MARGIN,
-        MARGIN + 12.0,
-        Style::bold(11.0),
         w.t("PHIẾU NHẬP KHO", "PURCHASE ORDER BILL"),
-    );
-    doc.text_right(RIGHT, MARGIN + 12.0, Style::bold(11.0), &bill.po_code);
-    doc.text(
-        MARGIN,
-        MARGIN + 25.0,
-        Style::regular(8.5).gray(0.35),
+        &bill.po_code,
         &format!(
             "{} · {}",
             bill.warehouse.code,
             w.t("(tiếp theo)", "(continued)")
         ),
-    );
-    doc.line((MARGIN, MARGIN + 32.0), (RIGHT, MARGIN + 32.0), 0.6, 0.0);
-    MARGIN + 42.0
+    )
 }
 
 /// A continuation page inside the table: the short header, then the column headings.
@@ -346,7 +302,7 @@ fn table(doc: &mut Doc, bill: &PoBill, w: &Words, top: f32) -> f32 {
         }
         if package.items.is_empty() {
             doc.text(
-                COL_NAME.0 + CELL_PAD,
+                COL_NAME.x + CELL_PAD,
                 y + 12.0,
                 BODY.gray(0.35),
                 w.t("(kiện trống)", "(empty package)"),
@@ -441,14 +397,13 @@ fn draw_heading(doc: &mut Doc, h: &Heading, y: f32, continued: bool, w: &Words) 
 }
 
 fn name_lines(doc: &Doc, item: &PoBillItem) -> Vec<String> {
-    let max = COL_NAME.1 - 2.0 * CELL_PAD;
-    let mut lines = doc.font.wrap(&item.name, BODY.size, max);
-    if lines.len() > MAX_NAME_LINES {
-        lines.truncate(MAX_NAME_LINES);
-        let last = format!("{}…", lines[MAX_NAME_LINES - 1]);
-        lines[MAX_NAME_LINES - 1] = doc.font.fit(&last, BODY.size, max);
-    }
-    lines
+    layout::wrap_lines(
+        &doc.font,
+        &item.name,
+        BODY.size,
+        COL_NAME.inner(),
+        MAX_NAME_LINES,
+    )
 }
 
 fn item_height(doc: &Doc, item: &PoBillItem) -> f32 {
@@ -457,30 +412,20 @@ fn item_height(doc: &Doc, item: &PoBillItem) -> f32 {
 
 fn draw_item(doc: &mut Doc, item: &PoBillItem, line_no: usize, y: f32, lang: Lang) -> f32 {
     let baseline = y + 12.0;
-    let fit = |doc: &Doc, text: &str, col: (f32, f32)| {
-        doc.font.fit(text, BODY.size, col.1 - 2.0 * CELL_PAD)
-    };
-    doc.text(
-        COL_NO.0 + CELL_PAD,
-        baseline,
-        BODY.gray(0.35),
-        &line_no.to_string(),
-    );
-    let oasin = fit(doc, &item.oasin, COL_OASIN);
-    doc.text(COL_OASIN.0 + CELL_PAD, baseline, BODY, &oasin);
-    let sku = fit(doc, &item.sku, COL_SKU);
-    doc.text(COL_SKU.0 + CELL_PAD, baseline, BODY, &sku);
+    COL_NO.text(doc, baseline, BODY.gray(0.35), &line_no.to_string());
+    COL_OASIN.text(doc, baseline, BODY, &item.oasin);
+    COL_SKU.text(doc, baseline, BODY, &item.sku);
     let lines = name_lines(doc, item);
     for (i, line) in lines.iter().enumerate() {
         doc.text(
-            COL_NAME.0 + CELL_PAD,
+            COL_NAME.x + CELL_PAD,
             baseline + i as f32 * LINE,
             BODY,
             line,
         );
     }
-    doc.text_right(
-        COL_QTY.0 + COL_QTY.1 - CELL_PAD,
+    COL_QTY.text(
+        doc,
         baseline,
         BODY_BOLD,
         &integer(item.product_quantity, lang),
@@ -497,7 +442,6 @@ const SIGNATURES_HEIGHT: f32 = 18.0 + 96.0;
 
 /// The totals box; returns the y under it.
 fn totals(doc: &mut Doc, bill: &PoBill, w: &Words, y: f32) -> f32 {
-    let height = 58.0;
     let y = y + 12.0;
     let lines: usize = bill.packages.iter().map(|p| p.items.len()).sum();
     let units: i64 = bill
@@ -524,200 +468,37 @@ fn totals(doc: &mut Doc, bill: &PoBill, w: &Words, y: f32) -> f32 {
             format!("{} {}", decimal(weight, w.lang), bill.weight_unit),
         ));
     }
-    doc.stroke_rect(MARGIN, y, CONTENT_WIDTH, height, 1.0, 0.0);
-    let cell = CONTENT_WIDTH / cells.len() as f32;
-    for (i, (label, value)) in cells.iter().enumerate() {
-        let center = MARGIN + cell * (i as f32 + 0.5);
-        if i > 0 {
-            let x = MARGIN + cell * i as f32;
-            doc.line((x, y + 8.0), (x, y + height - 8.0), 0.5, 0.6);
-        }
-        doc.text_center(center, y + 22.0, Style::regular(8.5).gray(0.35), label);
-        doc.text_center(center, y + 43.0, Style::bold(16.0), value);
-    }
-    y + height
+    layout::totals_box(doc, MARGIN, y, CONTENT_WIDTH, &cells)
 }
 
 /// Signature boxes for the hand-over at the warehouse door.
 fn signatures(doc: &mut Doc, w: &Words, y: f32) {
-    let height = 96.0;
-    let y = y + 18.0;
+    let hint = Some(w.t("(Ký, ghi rõ họ tên)", "(Signature and full name)"));
+    let fields = [w.t("Ngày:", "Date:")];
     let boxes = [
         w.t("NGƯỜI GIAO HÀNG", "DELIVERED BY"),
         w.t("NHÂN VIÊN NHẬN HÀNG", "RECEIVED BY (WAREHOUSE)"),
         w.t("THỦ KHO", "WAREHOUSE SUPERVISOR"),
-    ];
-    let gap = 12.0;
-    let bw = (CONTENT_WIDTH - gap * 2.0) / 3.0;
-    for (i, title) in boxes.iter().enumerate() {
-        let x = MARGIN + i as f32 * (bw + gap);
-        doc.stroke_rect(x, y, bw, height, 0.6, 0.5);
-        doc.text_center(x + bw / 2.0, y + 15.0, Style::bold(8.5), title);
-        doc.text_center(
-            x + bw / 2.0,
-            y + 27.0,
-            Style::regular(7.5).gray(0.4),
-            w.t("(Ký, ghi rõ họ tên)", "(Signature and full name)"),
-        );
-        doc.text(
-            x + 6.0,
-            y + height - 8.0,
-            Style::regular(7.5).gray(0.4),
-            w.t("Ngày:", "Date:"),
-        );
-    }
+    ]
+    .map(|title| SignatureBox {
+        title,
+        hint,
+        fields: &fields,
+    });
+    layout::signature_boxes(doc, MARGIN, y + 18.0, CONTENT_WIDTH, 96.0, &boxes);
 }
 
 /// Page numbers and the PO code at the foot of every page.
 fn footers(doc: &mut Doc, bill: &PoBill, w: &Words) {
-    let pages = doc.page_count();
-    let y = PAGE_HEIGHT - MARGIN;
-    for page in 0..pages {
-        doc.select_page(page);
-        doc.line((MARGIN, y - 12.0), (RIGHT, y - 12.0), 0.4, 0.6);
-        let style = Style::regular(8.0).gray(0.35);
-        doc.text(
-            MARGIN,
-            y,
-            style,
-            &format!("{} · {}", bill.po_code, bill.business_name),
-        );
-        let number = match w.lang {
-            Lang::Vi => format!("Trang {} / {}", page + 1, pages),
-            Lang::En => format!("Page {} of {}", page + 1, pages),
-        };
-        doc.text_right(RIGHT, y, style, &number);
-    }
-}
-
-/// "OAPO000000001" → "OAPO 000 000 001" is harder to misread aloud; keep letters together and
-/// group trailing digits by three.
-fn spaced(code: &str) -> String {
-    let digits = code
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    if digits < 6 || !code.is_ascii() {
-        return code.to_string();
-    }
-    let (head, tail) = code.split_at(code.len() - digits);
-    let mut groups: Vec<&str> = Vec::new();
-    let first = digits % 3;
-    if first > 0 {
-        groups.push(&tail[..first]);
-    }
-    let mut i = first;
-    while i < digits {
-        groups.push(&tail[i..i + 3]);
-        i += 3;
-    }
-    format!("{head} {}", groups.join(" "))
-}
-
-/// Whole numbers with thousands separators: 1.234.567 (vi) or 1,234,567 (en).
-fn integer(n: i64, lang: Lang) -> String {
-    let sep = match lang {
-        Lang::Vi => '.',
-        Lang::En => ',',
-    };
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(sep);
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
-}
-
-/// Up to three decimals, no trailing zeros: 2,5 (vi) or 2.5 (en).
-fn decimal(x: f64, lang: Lang) -> String {
-    let rounded = (x * 1000.0).round() / 1000.0;
-    let whole = rounded.trunc() as i64;
-    let fraction = format!("{:.3}", (rounded - rounded.trunc()).abs());
-    let fraction = fraction[2..].trim_end_matches('0');
-    let mut out = integer(whole, lang);
-    if whole == 0 && rounded < 0.0 {
-        out.insert(0, '-');
-    }
-    if !fraction.is_empty() {
-        out.push(match lang {
-            Lang::Vi => ',',
-            Lang::En => '.',
-        });
-        out.push_str(fraction);
-    }
-    out
-}
-
-/// `dd/mm/yyyy HH:MM GMT+7` at the given offset from UTC.
-fn datetime(unix: i64, offset_minutes: i32) -> String {
-    let t = unix + i64::from(offset_minutes) * 60;
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{d:02}/{m:02}/{y} {:02}:{:02} {}",
-        secs / 3600,
-        secs % 3600 / 60,
-        gmt_offset(offset_minutes)
-    )
-}
-
-/// `GMT+7`, `GMT-5:30`, `GMT`.
-fn gmt_offset(minutes: i32) -> String {
-    let sign = if minutes < 0 { '-' } else { '+' };
-    let m = minutes.unsigned_abs();
-    match (m / 60, m % 60) {
-        (0, 0) => "GMT".to_string(),
-        (h, 0) => format!("GMT{sign}{h}"),
-        (h, mm) => format!("GMT{sign}{h}:{mm:02}"),
-    }
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    let left = format!("{} · {}", bill.po_code, bill.business_name);
+    layout::footers(doc, MARGIN, w.lang, &left);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn numbers_and_times_read_the_local_way() {
-        assert_eq!(integer(1_234_567, Lang::Vi), "1.234.567");
-        assert_eq!(integer(1_234_567, Lang::En), "1,234,567");
-        assert_eq!(integer(999, Lang::Vi), "999");
-        assert_eq!(integer(-1000, Lang::En), "-1,000");
-        assert_eq!(decimal(2.5, Lang::Vi), "2,5");
-        assert_eq!(decimal(2.5, Lang::En), "2.5");
-        assert_eq!(decimal(1200.0, Lang::Vi), "1.200");
-        assert_eq!(decimal(0.1234, Lang::En), "0.123");
-        assert_eq!(decimal(-0.5, Lang::En), "-0.5");
-        // 1_800_000_000 is 2027-01-15 08:00 UTC.
-        assert_eq!(datetime(1_800_000_000, 0), "15/01/2027 08:00 GMT");
-        assert_eq!(datetime(1_800_000_000, 420), "15/01/2027 15:00 GMT+7");
-        assert_eq!(datetime(0, 0), "01/01/1970 00:00 GMT");
-        assert_eq!(datetime(951_782_400, 0), "29/02/2000 00:00 GMT");
-        assert_eq!(datetime(1_800_000_000, -330), "15/01/2027 02:30 GMT-5:30");
-    }
-
-    use crate::extract::page_texts;
+    use crate::inspect::{barcodes, page_texts};
     use crate::sample;
 
     #[test]
@@ -730,6 +511,13 @@ mod tests {
         assert!(find(&pdf, b"/MediaBox [0 0 595.28 841.89]"));
         assert!(find(&pdf, b"/FontFile2"));
         assert!(pdf.len() < 60_000, "{} bytes", pdf.len());
+
+        // The PO code, read back from the drawn bars, at 1 pt per module.
+        let codes = barcodes(&pdf);
+        assert_eq!(codes.len(), 1);
+        assert_eq!(codes[0].len(), 1, "{codes:?}");
+        assert_eq!(codes[0][0].text, "OAPO000000123");
+        assert!((codes[0][0].module - 1.0).abs() < 0.01, "{:?}", codes[0][0]);
 
         let pages = page_texts(&pdf);
         assert_eq!(pages.len(), 1);
@@ -828,12 +616,5 @@ mod tests {
 
     fn find(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)
-    }
-
-    #[test]
-    fn codes_are_grouped_for_reading() {
-        assert_eq!(spaced("OAPO000000001"), "OAPO 000 000 001");
-        assert_eq!(spaced("OAPO12345678901"), "OAPO 12 345 678 901");
-        assert_eq!(spaced("PO-1"), "PO-1");
     }
 }

@@ -1,6 +1,9 @@
-//! A realistic bill for tests and the `po_bill_sample` example.
+//! Realistic documents for tests and the examples.
 
-use crate::{PoBill, PoBillItem, PoBillPackage, PoBillWarehouse};
+use crate::{
+    LabelReceiver, Manifest, ManifestParcel, PickItem, PickList, PickShipment, PoBill, PoBillItem,
+    PoBillPackage, ShippingLabel, Warehouse,
+};
 use depot_domain::Lang;
 
 const PRODUCTS: [(&str, &str); 8] = [
@@ -45,11 +48,7 @@ pub fn bill(packages: usize, lines_per_package: usize) -> PoBill {
         po_code: "OAPO000000123".into(),
         merchant_po_reference: Some("NCC-2027/01-0042".into()),
         business_name: "Công ty TNHH Thương mại Điện tử Ánh Dương".into(),
-        warehouse: PoBillWarehouse {
-            code: "WH-HN01".into(),
-            name: "Kho Hà Nội 01 — Long Biên".into(),
-            address: "Số 18 Ngõ 2 Phố Nguyễn Văn Cừ, Phường Bồ Đề, Quận Long Biên, Hà Nội".into(),
-        },
+        warehouse: warehouse(),
         estimated_arrival_time: Some(1_800_086_400),
         created_time: 1_800_000_000,
         status_label: "Đang vận chuyển".into(),
@@ -82,5 +81,114 @@ pub fn bill(packages: usize, lines_per_package: usize) -> PoBill {
             .collect(),
         lang: Lang::Vi,
         ..PoBill::default()
+    }
+}
+
+fn warehouse() -> Warehouse {
+    Warehouse {
+        code: "WH-HN01".into(),
+        name: "Kho Hà Nội 01 — Long Biên".into(),
+        address: "Số 18 Ngõ 2 Phố Nguyễn Văn Cừ, Phường Bồ Đề, Quận Long Biên, Hà Nội".into(),
+    }
+}
+
+/// An EAN-13 with its check digit, from 12 digits.
+fn ean13(first12: &str) -> String {
+    let sum: u32 = first12
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 1 } else { 3 })
+        .sum();
+    format!("{first12}{}", (10 - sum % 10) % 10)
+}
+
+fn product(i: usize) -> PickItem {
+    let (sku, name) = PRODUCTS[i % PRODUCTS.len()];
+    PickItem {
+        oasin: format!("OASIN{:07}", i + 1),
+        sku: sku.into(),
+        name: name.into(),
+        barcodes: vec![ean13(&format!("893000000{:03}", i + 1))],
+        quantity: 0,
+    }
+}
+
+/// A wave of `shipments` shipments: shipment i takes product i mod 3 (with a small wave) or
+/// i mod 8 (with a bigger one) and, when it differs, product 3.
+pub fn pick_list(shipments: usize) -> PickList {
+    let spread = if shipments <= 10 { 3 } else { PRODUCTS.len() };
+    PickList {
+        wave_id: "WAVE-20270115-0007".into(),
+        warehouse: warehouse(),
+        created_time: 1_800_000_000,
+        created_by: Some("kho.hn01@anhduong.vn".into()),
+        shipments: (0..shipments)
+            .map(|i| {
+                let mut items = vec![PickItem {
+                    quantity: (i as i64 % 4) + 1,
+                    ..product(i % spread)
+                }];
+                if i % spread != 3 {
+                    items.push(PickItem {
+                        quantity: 1,
+                        ..product(3)
+                    });
+                }
+                PickShipment {
+                    tracking_code: format!("OASC{:08}", 1000 + i),
+                    items,
+                }
+            })
+            .collect(),
+        ..PickList::default()
+    }
+}
+
+/// A packed retail parcel with COD.
+pub fn label() -> ShippingLabel {
+    ShippingLabel {
+        tracking_code: "OASC00012345".into(),
+        merchant_reference: "SHOPEE-250115-8QK2NX".into(),
+        courier_name: Some("Giao Hàng Nhanh".into()),
+        courier_tracking_code: Some("GHN5XK29TVN".into()),
+        platform: "shopee".into(),
+        receiver: Some(LabelReceiver {
+            name: "Nguyễn Thị Thu Hường".into(),
+            phone: "0912 345 678".into(),
+            address: "Số 12 ngõ 34 phố Nguyễn Văn Cừ (gần cổng trường THCS Ngọc Lâm)".into(),
+            ward: Some("Phường Bồ Đề".into()),
+            district: Some("Quận Long Biên".into()),
+            province: Some("Thành phố Hà Nội".into()),
+        }),
+        sender_name: Some("Công ty TNHH Thương mại Điện tử Ánh Dương".into()),
+        warehouse: warehouse(),
+        cod_amount_minor: Some(125_000_000),
+        item_count: 3,
+        weight: Some(1.25),
+        packed_time: Some(1_800_000_000),
+        note: Some("Gọi trước khi giao; cho xem hàng, không cho thử. Hàng dễ vỡ.".into()),
+        ..ShippingLabel::default()
+    }
+}
+
+/// A closed manifest of `parcels` parcels for one courier.
+pub fn manifest(parcels: usize) -> Manifest {
+    Manifest {
+        manifest_id: "MF-20270115-0003".into(),
+        warehouse: warehouse(),
+        courier_name: "Giao Hàng Nhanh".into(),
+        created_time: 1_800_000_000,
+        closed_time: Some(1_800_009_000),
+        created_by: Some("kho.hn01@anhduong.vn".into()),
+        parcels: (0..parcels)
+            .map(|i| ManifestParcel {
+                tracking_code: format!("OASC{:08}", 2000 + i),
+                merchant_reference: format!("SHOPEE-250115-{:04}", i + 1),
+                courier_tracking_code: (i % 7 != 6).then(|| format!("GHN{:07}VN", i + 1)),
+                item_count: (i as i64 % 3) + 1,
+                weight: Some(0.35 + (i % 5) as f64 * 0.4),
+            })
+            .collect(),
+        ..Manifest::default()
     }
 }
