@@ -100,8 +100,6 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     /// 3 per minute: the burst goes at once, the fourth waits about 20 s.
     #[tokio::test]
     async fn gcra_in_one_statement() {
