@@ -238,4 +238,35 @@ mod tests {
         let local = AddressPolicy::parse("127.0.0.0/8").unwrap();
         assert!(local.check_url("http://127.0.0.1:9000/hook").is_ok());
     }
+
+    /// Through a proxy, a host name is judged by every address it resolves to here: this
+    /// machine's own name resolves to a loopback or private address.
+    #[tokio::test]
+    async fn names_are_resolved_and_checked_for_proxied_deliveries() {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        let host = host.trim();
+        let addrs: Vec<IpAddr> = tokio::net::lookup_host((host, 80))
+            .await
+            .unwrap()
+            .map(|a| a.ip())
+            .collect();
+        let url = format!("http://{host}:8080/hook");
+        let strict = AddressPolicy::default();
+        let checked = strict.check_resolved(&url).await;
+        if addrs.iter().any(|ip| !strict.permits(*ip)) {
+            assert!(matches!(checked, Err(UrlProblem::NotAllowed(_))), "{addrs:?}");
+            let open = AddressPolicy::allowing(addrs.iter().map(|ip| IpNet::from(*ip)).collect());
+            assert!(open.check_resolved(&url).await.is_ok());
+        } else {
+            assert!(checked.is_ok(), "{addrs:?}");
+        }
+        assert!(matches!(
+            strict.check_resolved("http://no-such-host.invalid/").await,
+            Err(UrlProblem::Invalid(_))
+        ));
+        assert!(matches!(
+            strict.check_resolved("http://[::ffff:10.0.0.1]/").await,
+            Err(UrlProblem::NotAllowed(_))
+        ));
+    }
 }
