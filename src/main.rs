@@ -56,7 +56,7 @@ struct DbArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Run the merchant API, the operator API and the background workers.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate,
     /// Manage businesses (tenants).
@@ -183,7 +183,7 @@ async fn main() -> anyhow::Result<()> {
     let clock = SystemClock;
 
     match cli.command {
-        Command::Serve(args) => serve(db.clone(), args).await?,
+        Command::Serve(args) => serve(db.clone(), *args).await?,
         Command::Migrate => println!("migrations applied"),
         Command::Business(BusinessCommand::Create {
             name,

@@ -254,7 +254,10 @@ mod tests {
         let strict = AddressPolicy::default();
         let checked = strict.check_resolved(&url).await;
         if addrs.iter().any(|ip| !strict.permits(*ip)) {
-            assert!(matches!(checked, Err(UrlProblem::NotAllowed(_))), "{addrs:?}");
+            assert!(
+                matches!(checked, Err(UrlProblem::NotAllowed(_))),
+                "{addrs:?}"
+            );
             let open = AddressPolicy::allowing(addrs.iter().map(|ip| IpNet::from(*ip)).collect());
             assert!(open.check_resolved(&url).await.is_ok());
         } else {
