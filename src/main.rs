@@ -5,6 +5,7 @@ mod demo;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use depot_api::background::Role;
 use depot_api::{AppState, Config};
 use depot_domain::clock::SystemClock;
 use depot_domain::{Clock, SharedClock};
@@ -55,7 +56,7 @@ struct DbArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Run the merchant API, the operator API and the background workers.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate,
     /// Manage businesses (tenants).
@@ -71,6 +72,15 @@ enum Command {
 
 #[derive(Args)]
 struct ServeArgs {
+    /// What this process runs: `api` (the HTTP API), `worker` (webhook delivery and the
+    /// background jobs; its listener answers only /healthz and /readyz) or `all`. Several
+    /// processes may share one PostgreSQL database in any mix of roles.
+    #[arg(long, env = "DEPOT_ROLE", default_value = "all", value_parser = ["api", "worker", "all"])]
+    role: String,
+    /// Seconds a process that stops answering keeps its background jobs before another
+    /// process on the same database takes them over.
+    #[arg(long, env = "DEPOT_JOB_LEASE_SECS", default_value_t = 15)]
+    job_lease_secs: u64,
     /// Address to listen on.
     #[arg(long, env = "DEPOT_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -103,6 +113,12 @@ struct ServeArgs {
     /// (comma-separated CIDRs, e.g. `127.0.0.0/8` for local testing). Default: none.
     #[arg(long, env = "DEPOT_WEBHOOK_ALLOW_PRIVATE", default_value = "")]
     webhook_allow_private: String,
+    /// An HTTP(S) proxy for webhook deliveries (e.g. http://proxy.internal:3128). Without it
+    /// deliveries go straight to their targets and the proxy variables of the environment
+    /// (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) are ignored. The address policy still
+    /// applies to every target.
+    #[arg(long, env = "DEPOT_WEBHOOK_PROXY")]
+    webhook_proxy: Option<String>,
     /// Delays between webhook attempts (s, m, h, d); after the last one a delivery is FAILED.
     #[arg(
         long,
@@ -167,7 +183,7 @@ async fn main() -> anyhow::Result<()> {
     let clock = SystemClock;
 
     match cli.command {
-        Command::Serve(args) => serve(db.clone(), args).await?,
+        Command::Serve(args) => serve(db.clone(), *args).await?,
         Command::Migrate => println!("migrations applied"),
         Command::Business(BusinessCommand::Create {
             name,
@@ -244,6 +260,14 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     let schedule = parse_schedule(&args.webhook_retry_schedule)
         .map_err(anyhow::Error::msg)
         .context("--webhook-retry-schedule")?;
+    let role = Role::parse(&args.role).context("--role: expected api, worker or all")?;
+    let proxy = match &args.webhook_proxy {
+        None => None,
+        Some(text) => match depot_webhooks::worker::parse_proxy(text) {
+            Ok(url) => Some(url),
+            Err(why) => bail!("--webhook-proxy {text}: {why}"),
+        },
+    };
     let config = Config {
         ops_token: args.ops_token,
         rate_limit_per_minute: args.rate_limit_per_minute,
@@ -252,6 +276,8 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         upload_limit_bytes: args.upload_limit_bytes,
         storage_dir: args.storage_dir,
         webhook_policy: policy.clone(),
+        job_lease: Duration::from_secs(args.job_lease_secs.max(1)),
+        ..Config::default()
     };
     let clock: SharedClock = Arc::new(SystemClock);
     let state = AppState::new(db.clone(), clock.clone(), config);
@@ -261,7 +287,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     let wait_for = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let worker = (args.webhook_concurrency > 0).then(|| {
+    let worker = (role.runs_workers() && args.webhook_concurrency > 0).then(|| {
         let worker = Worker::new(
             db.clone(),
             clock,
@@ -271,6 +297,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
                 per_endpoint_concurrency: (args.webhook_concurrency / 4).max(1),
                 request_timeout: Duration::from_secs(args.webhook_timeout_secs.max(1)),
                 policy,
+                proxy,
                 ..WorkerConfig::default()
             },
         );
@@ -280,8 +307,8 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
-    tracing::info!(%addr, backend = ?db.backend(), "depot listening");
-    depot_api::serve(listener, state, wait_for(stopped)).await?;
+    tracing::info!(%addr, backend = ?db.backend(), ?role, instance = %state.config.instance, "depot listening");
+    depot_api::serve_role(listener, state, role, wait_for(stopped)).await?;
     if let Some(worker) = worker {
         // In-flight deliveries finish (bounded by their timeout) and are recorded.
         let _ = worker.await;

@@ -10,7 +10,9 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Api {
     pub client: Client,
-    pub base: Arc<str>,
+    /// Every server under test (`--processes`): each request goes to the next, in turn.
+    pub bases: Arc<[Arc<str>]>,
+    pub next: Arc<std::sync::atomic::AtomicUsize>,
     pub seed: Arc<Seed>,
     pub ops_token: Arc<str>,
 }
@@ -29,21 +31,27 @@ pub fn client(concurrency: usize) -> reqwest::Result<Client> {
 }
 
 impl Api {
+    /// The server the next request goes to.
+    pub fn base(&self) -> &str {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        &self.bases[i % self.bases.len()]
+    }
+
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.base())
     }
 
     /// A merchant call (`path` under `/api/v1`).
     pub fn merchant(&self, method: Method, path: &str) -> RequestBuilder {
         self.client
-            .request(method, format!("{}/api/v1{path}", self.base))
+            .request(method, format!("{}/api/v1{path}", self.base()))
             .header("Authorization", &self.seed.api_key)
     }
 
     /// An operator call (`path` under `/ops/v1`).
     pub fn ops(&self, method: Method, path: &str) -> RequestBuilder {
         self.client
-            .request(method, format!("{}/ops/v1{path}", self.base))
+            .request(method, format!("{}/ops/v1{path}", self.base()))
             .bearer_auth(&*self.ops_token)
     }
 }

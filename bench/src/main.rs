@@ -91,6 +91,11 @@ struct Cli {
     /// Repeat the whole run; with more than one, the medians are printed too.
     #[arg(long, default_value_t = 1)]
     runs: usize,
+    /// `depot serve` processes on the one database, the load split evenly between them
+    /// (request by request, in turn). CPU figures add up every server; memory is the
+    /// first server's.
+    #[arg(long, default_value_t = 1)]
+    processes: usize,
     /// Worker threads of the load generator's runtime.
     #[arg(long, default_value_t = 2)]
     client_threads: usize,
@@ -290,8 +295,18 @@ async fn drive(
         t.elapsed().as_secs_f64()
     );
 
-    // 3. The measured server.
+    // 3. The measured server (or servers: `--processes`).
     let srv = server::Server::start(&config).await?;
+    let mut others = Vec::new();
+    for _ in 1..cli.processes.max(1) {
+        let other = server::Server::start(&config).await?;
+        server::ALSO_SERVING.lock().unwrap().push(other.pid);
+        others.push(other);
+    }
+    let bases: Vec<Arc<str>> = std::iter::once(&srv)
+        .chain(&others)
+        .map(|s| Arc::from(s.base.as_str()))
+        .collect();
     let seed = Arc::new(seed);
     let load = load::Load {
         concurrency: cli.concurrency,
@@ -301,7 +316,8 @@ async fn drive(
     let ctx = scenarios::Ctx {
         api: http::Api {
             client,
-            base: srv.base.clone().into(),
+            bases: bases.into(),
+            next: Default::default(),
             seed: seed.clone(),
             ops_token: ops_token.into(),
         },
@@ -370,6 +386,10 @@ async fn drive(
         rows.push(row);
     }
     srv.stop().await?;
+    server::ALSO_SERVING.lock().unwrap().clear();
+    for other in others {
+        other.stop().await?;
+    }
     // The pools and every scenario must have left the stock consistent.
     let problems = db.audit_stock().await?;
     if !problems.is_empty() {
@@ -490,7 +510,7 @@ fn machine(cli: &Cli, binary: &Path) -> String {
          * date: {date}; commit {}{dirty}\n\
          * machine: {nproc} CPUs ({cpu}), {mem_gib:.1} GiB memory; load average at start: {}\n\
          * server: {}\n\
-         * settings: {} clients, {} s per scenario, {} s per baseline, at most {} requests each, {} stored shipments, {} client threads\n",
+         * settings: {} clients, {} s per scenario, {} s per baseline, at most {} requests each, {} stored shipments, {} client threads, {} server process(es)\n",
         git(&["rev-parse", "--short", "HEAD"]),
         loadavg(),
         binary.display(),
@@ -500,6 +520,7 @@ fn machine(cli: &Cli, binary: &Path) -> String {
         report::thousands(cli.max_requests as f64),
         report::thousands(cli.history as f64),
         cli.client_threads,
+        cli.processes.max(1),
     )
 }
 

@@ -115,6 +115,9 @@ impl Server {
     }
 }
 
+/// The other servers of a `--processes N` run: their CPU time counts as the server's.
+pub static ALSO_SERVING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
 /// Servers started and not stopped yet, so an interrupted run can stop them.
 static RUNNING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
 
@@ -385,7 +388,13 @@ impl Cpu {
             })
             .unwrap_or(0.0);
         Cpu {
-            server: process_cpu(&format!("/proc/{pid}/stat")),
+            server: process_cpu(&format!("/proc/{pid}/stat"))
+                + ALSO_SERVING
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .map(|p| process_cpu(&format!("/proc/{p}/stat")))
+                    .sum::<f64>(),
             client: process_cpu("/proc/self/stat"),
             postgres: postgres_cpu(),
             busy: busy / USER_HZ,

@@ -20,7 +20,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// The test's own file storage directory (removed with the app).
     pub storage_dir: std::path::PathBuf,
-    _database: TestDatabase,
+    _database: Arc<TestDatabase>,
 }
 
 /// A reply, read whole.
@@ -103,7 +103,30 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
         db,
         clock,
         storage_dir,
-        _database: database,
+        _database: Arc::new(database),
+    }
+}
+
+impl TestApp {
+    /// The URL of the test's database.
+    pub fn db_url(&self) -> String {
+        self._database.url.clone()
+    }
+
+    /// Talks to a server running elsewhere (a `depot serve` process) over `database`, which
+    /// lives as long as the last app that holds it.
+    pub async fn attach(base: &str, database: Arc<TestDatabase>) -> TestApp {
+        let db = Db::connect(&database.url, &Default::default())
+            .await
+            .expect("connect");
+        TestApp {
+            base: base.to_string(),
+            client: reqwest::Client::builder().no_proxy().build().unwrap(),
+            db,
+            clock: ManualClock::new(START_TIME),
+            storage_dir: database.storage_dir(),
+            _database: database,
+        }
     }
 }
 

@@ -3,12 +3,15 @@
 //! (e.g. `postgres://postgres@127.0.0.1:5432/postgres`), where each test gets its own database.
 
 mod helpers;
+mod procs;
 
 mod catalog;
 mod dialects;
 mod files;
 mod foundation;
 mod inbound_returns;
+mod multiproc;
 mod races;
 mod shipments;
+mod webhook_proxy;
 mod webhooks;

@@ -78,7 +78,7 @@ pub async fn merchant_layer(
         Ok(m) => m,
         Err(e) => return e.into_response(),
     };
-    let limit = state.limiter.check(&merchant.key_id);
+    let limit = state.limiter.check(&merchant.key_id).await;
     req.extensions_mut().insert(merchant);
     let mut res = match &limit {
         Some(decision) if decision.exceeded() => {

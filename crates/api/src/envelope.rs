@@ -177,6 +177,7 @@ fn error_for_status(status: StatusCode) -> ApiError {
         415 | 422 => ErrorCode::InvalidPayload,
         429 => ErrorCode::TooManyRequests,
         400..=499 => ErrorCode::BadRequest,
+        503 => ErrorCode::ServiceUnavailable,
         _ => ErrorCode::InternalServerError,
     };
     ApiError::new(code)

@@ -1,10 +1,14 @@
 //! A short-lived cache of approved API keys, so a merchant request does not need a database
 //! round trip just to learn who is calling.
 //!
-//! Only keys of approved businesses are cached, for `TTL`. Revoking or resetting a key through
-//! this process's operator API forgets it at once; a revocation made elsewhere (the CLI,
-//! another `depot serve` on the same database) takes effect within `TTL`.
+//! Only keys of approved businesses are cached, for `TTL`. Revoking, resetting or deleting a
+//! key and changing a business's status are announced to every process on the database
+//! (`depot_store::coordination::invalidation`, triggers on `api_keys` and `businesses`);
+//! [`KeyCache::on_invalidation`] drops the entries concerned, so such a change takes effect
+//! everywhere within a second. `TTL` only bounds how long an entry may outlive a change whose
+//! announcement every way failed.
 
+use depot_store::coordination::{Invalidation, Topic};
 use depot_store::tenants::{hash_token, BusinessStatus, KeyOwner};
 use depot_store::Db;
 use std::collections::HashMap;
@@ -17,37 +21,74 @@ const MAX_ENTRIES: usize = 10_000;
 
 #[derive(Default)]
 pub struct KeyCache {
-    entries: Mutex<HashMap<String, (KeyOwner, Instant)>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<String, (KeyOwner, Instant)>,
+    /// Grows with every removal. A lookup that started before a removal does not cache what
+    /// it read: the removal may concern a change its read did not see yet.
+    generation: u64,
 }
 
 impl KeyCache {
     /// Resolves a token like `Db::key_owner`, from the cache when it can.
     pub async fn key_owner(&self, db: &Db, token: &str) -> depot_store::Result<Option<KeyOwner>> {
         let hash = hash_token(token);
-        if let Some((owner, at)) = self.entries.lock().expect("key cache").get(&hash) {
-            if at.elapsed() < TTL {
-                return Ok(Some(owner.clone()));
+        let generation = {
+            let inner = self.inner.lock().expect("key cache");
+            if let Some((owner, at)) = inner.entries.get(&hash) {
+                if at.elapsed() < TTL {
+                    return Ok(Some(owner.clone()));
+                }
             }
-        }
+            inner.generation
+        };
         let owner = db.key_owner(token).await?;
         if let Some(o) = owner
             .as_ref()
             .filter(|o| o.business_status == BusinessStatus::Approved)
         {
-            let mut entries = self.entries.lock().expect("key cache");
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+            let mut inner = self.inner.lock().expect("key cache");
+            if inner.generation == generation {
+                if inner.entries.len() >= MAX_ENTRIES {
+                    inner.entries.clear();
+                }
+                inner.entries.insert(hash, (o.clone(), Instant::now()));
             }
-            entries.insert(hash, (o.clone(), Instant::now()));
         }
         Ok(owner)
     }
 
     /// Forgets a key (after a revoke or reset).
     pub fn forget(&self, key_id: &str) {
-        self.entries
-            .lock()
-            .expect("key cache")
-            .retain(|_, (owner, _)| owner.key_id != key_id);
+        self.remove(|owner| owner.key_id == key_id);
+    }
+
+    /// Forgets every key of a business (its status changed).
+    pub fn forget_business(&self, business_id: i64) {
+        self.remove(|owner| owner.business_id == business_id);
+    }
+
+    /// Forgets everything.
+    pub fn clear(&self) {
+        self.remove(|_| true);
+    }
+
+    /// What to forget when another process (or this one) announces a change.
+    pub fn on_invalidation(&self, invalidation: &Invalidation) {
+        match invalidation {
+            Invalidation::Topic(Topic::ApiKey(key_id)) => self.forget(key_id),
+            Invalidation::Topic(Topic::Business(id)) => self.forget_business(*id),
+            Invalidation::Everything => self.clear(),
+            Invalidation::Topic(_) => {}
+        }
+    }
+
+    fn remove(&self, matches: impl Fn(&KeyOwner) -> bool) {
+        let mut inner = self.inner.lock().expect("key cache");
+        inner.generation += 1;
+        inner.entries.retain(|_, (owner, _)| !matches(owner));
     }
 }

@@ -8,6 +8,7 @@
 //! [`app`] builds the whole service; `depot serve` and the tests both call it.
 
 pub mod auth;
+pub mod background;
 pub mod dialects;
 pub mod envelope;
 pub mod error;
@@ -24,9 +25,11 @@ use axum::http::{HeaderName, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{middleware, Router};
+use background::Role;
 use depot_domain::SharedClock;
+use depot_store::coordination::Invalidations;
 use depot_store::files::{FileStorage, LocalDirStorage};
-use depot_store::Db;
+use depot_store::{Backend, Db};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +60,11 @@ pub struct Config {
     pub storage_dir: PathBuf,
     /// Which webhook target addresses subscriptions may use (`DEPOT_WEBHOOK_ALLOW_PRIVATE`).
     pub webhook_policy: Arc<depot_webhooks::AddressPolicy>,
+    /// This process's name in the job lease table (host, pid, random suffix).
+    pub instance: String,
+    /// How long a process that stops answering keeps its background jobs before another
+    /// process takes them over.
+    pub job_lease: Duration,
 }
 
 impl Default for Config {
@@ -69,6 +77,8 @@ impl Default for Config {
             upload_limit_bytes: 20 * 1024 * 1024,
             storage_dir: PathBuf::from("./depot-files"),
             webhook_policy: Arc::default(),
+            instance: depot_store::coordination::process_identity(),
+            job_lease: Duration::from_secs(15),
         }
     }
 }
@@ -84,19 +94,33 @@ pub struct AppState {
     pub files: Arc<dyn FileStorage>,
     /// Recently seen approved API keys.
     pub keys: Arc<key_cache::KeyCache>,
+    /// Cross-process invalidation: `subscribe` to forget cached entries when any process
+    /// announces a change (`depot_store::coordination::invalidate`).
+    pub invalidations: Arc<Invalidations>,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: SharedClock, config: Config) -> AppState {
-        let limiter = Arc::new(rate_limit::Limiter::new(config.rate_limit_per_minute));
+        // Several processes may share a PostgreSQL database, and so a key's quota.
+        let limiter = Arc::new(match db.backend() {
+            Backend::Postgres => {
+                rate_limit::Limiter::shared(config.rate_limit_per_minute, db.clone())
+            }
+            Backend::Sqlite => rate_limit::Limiter::new(config.rate_limit_per_minute),
+        });
         let files = Arc::new(LocalDirStorage::new(&config.storage_dir));
+        let keys: Arc<key_cache::KeyCache> = Arc::default();
+        let invalidations = Invalidations::new();
+        let cache = keys.clone();
+        invalidations.subscribe(move |inv| cache.on_invalidation(inv));
         AppState {
             db,
             clock,
             config: Arc::new(config),
             limiter,
             files,
-            keys: Arc::default(),
+            keys,
+            invalidations,
         }
     }
 
@@ -258,55 +282,86 @@ fn trim_trailing_slash(mut req: Request) -> Request {
     req
 }
 
+/// How long `/readyz` waits for the database before saying it is unreachable.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// 200 while the database answers, 503 while it does not (a load balancer drains the
+/// process); the pool reconnects by itself when the database is back.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.db.ping().await {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
+        Ok(true) => (StatusCode::OK, "ready"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// What a `--role worker` process answers: its health, nothing else.
+fn health_app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .fallback(envelope::not_found)
+        .layer(middleware::from_fn(envelope::envelope_layer))
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests;
+/// runs the background jobs beside it (the `all` role).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Housekeeping once a minute: forget idle rate-limit keys, and drop stored idempotent
-    // responses past their 24 h window (otherwise they would pile up for ever).
-    let housekeeping = state.clone();
+    serve_role(listener, state, Role::All, shutdown).await
+}
+
+/// [`serve`] for one [`Role`]: the API, the background jobs of [`background::scheduler`],
+/// or both. Every role listens for invalidations (its caches) and answers health checks.
+pub async fn serve_role(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    role: Role,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let wait_for = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let invalidations = tokio::spawn(
+        state
+            .invalidations
+            .clone()
+            .run(state.db.clone(), wait_for(stopped.clone())),
+    );
+    let jobs = role
+        .runs_workers()
+        .then(|| tokio::spawn(background::scheduler(&state).run(wait_for(stopped.clone()))));
+    // This process's own memory: forget rate-limit keys idle long enough to be full again.
+    let limiter = state.limiter.clone();
     let sweeper = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut tick = tokio::time::interval(background::HOUSEKEEPING_EVERY);
         loop {
             tick.tick().await;
-            housekeeping.limiter.shrink();
-            if let Err(e) = housekeeping
-                .db
-                .purge_idempotency_keys(housekeeping.now())
-                .await
-            {
-                tracing::warn!(error = %e, "purging expired idempotency keys");
-            }
+            limiter.shrink();
         }
     });
-    // Every few seconds, fold the shipment count rows PostgreSQL's triggers append, so a
-    // list's total keeps summing a handful of rows.
-    let counts = state.clone();
-    let folder = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(2));
-        loop {
-            tick.tick().await;
-            if let Err(e) = counts.db.fold_shipment_counts().await {
-                tracing::warn!(error = %e, "folding shipment counts");
-            }
-        }
-    });
-    let service = axum::ServiceExt::<Request>::into_make_service(app(state));
-    let result = axum::serve(listener, service)
+    let router = if role.serves_api() {
+        axum::ServiceExt::<Request>::into_make_service(app(state))
+    } else {
+        let health =
+            tower::util::MapRequestLayer::new(trim_trailing_slash as fn(Request) -> Request)
+                .layer(health_app(state));
+        axum::ServiceExt::<Request>::into_make_service(health)
+    };
+    let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;
+    // Background jobs give their leases back, so another process takes them at once.
+    let _ = stop.send(true);
+    if let Some(jobs) = jobs {
+        let _ = jobs.await;
+    }
+    let _ = invalidations.await;
     sweeper.abort();
-    folder.abort();
     result
 }
 

@@ -1,4 +1,10 @@
 //! Per-key rate limiting (SPEC §1.5) with both generations of the IETF header fields.
+//!
+//! One process (SQLite) keeps the quota in memory (`governor`). On PostgreSQL several
+//! processes may share a database, so the quota is kept there ([`shared`]), with the
+//! in-memory limiter as the fallback while the database cannot be reached.
+
+pub mod shared;
 
 use axum::http::{HeaderMap, HeaderValue};
 use governor::clock::{Clock, DefaultClock};
@@ -14,6 +20,7 @@ type KeyedLimiter =
 pub struct Limiter {
     inner: Option<(KeyedLimiter, u32)>,
     clock: DefaultClock,
+    shared: Option<shared::SharedLimiter>,
 }
 
 /// The outcome of one check, enough to write the headers.
@@ -44,10 +51,33 @@ impl Limiter {
         Limiter {
             inner,
             clock: DefaultClock::default(),
+            shared: None,
         }
     }
 
-    pub fn check(&self, key: &str) -> Option<Decision> {
+    /// A limiter whose quota is shared through the database by every process on it.
+    pub fn shared(per_minute: u32, db: depot_store::Db) -> Limiter {
+        let mut limiter = Limiter::new(per_minute);
+        if per_minute > 0 {
+            limiter.shared = Some(shared::SharedLimiter::new(db, per_minute));
+        }
+        limiter
+    }
+
+    /// Counts one request of `key`; None when limiting is off.
+    pub async fn check(&self, key: &str) -> Option<Decision> {
+        if let Some(shared) = &self.shared {
+            match shared.check(key).await {
+                Ok(decision) => return Some(decision),
+                Err(e) => {
+                    tracing::warn!(error = %e, "shared rate limit unavailable; limiting in this process")
+                }
+            }
+        }
+        self.check_local(key)
+    }
+
+    fn check_local(&self, key: &str) -> Option<Decision> {
         let (limiter, limit) = self.inner.as_ref()?;
         let limit = *limit;
         // The quota refills one request every 60/limit seconds.
@@ -79,6 +109,9 @@ impl Limiter {
     pub fn shrink(&self) {
         if let Some((limiter, _)) = &self.inner {
             limiter.retain_recent();
+        }
+        if let Some(shared) = &self.shared {
+            shared.shrink();
         }
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod address;
 pub mod catalog;
+pub mod coordination;
 pub mod events;
 pub mod files;
 pub mod idempotency;

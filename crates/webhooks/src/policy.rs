@@ -6,6 +6,13 @@
 //! `localhost`), and on every address a host name resolves to when a delivery connects (a DNS
 //! resolver that drops refused addresses), so a name that later resolves to an internal address
 //! (DNS rebinding) still cannot reach it.
+//!
+//! Which addresses are special is the IANA special-purpose registries' word ([`crate::special`]).
+//!
+//! Deliveries never go through a proxy named by `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` in
+//! the environment: only through one configured for them (`--webhook-proxy`). Through that
+//! proxy the proxy resolves the name itself, so every address the target's name resolves to
+//! here must be permitted before the request is sent ([`AddressPolicy::check_resolved`]).
 
 use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -61,7 +68,32 @@ impl AddressPolicy {
 
     /// True when deliveries may connect to `ip`.
     pub fn permits(&self, ip: IpAddr) -> bool {
-        !is_special(ip) || self.allow.iter().any(|net| net.contains(&ip))
+        crate::special::special_use(ip).is_none()
+            || self
+                .allow
+                .iter()
+                .any(|net| crate::special::net_contains(net, ip))
+    }
+
+    /// For a delivery through a proxy, which resolves the target's name on its own: the URL
+    /// must pass [`AddressPolicy::check_url`] and every address its host name resolves to here
+    /// must be permitted.
+    pub async fn check_resolved(&self, url: &str) -> Result<Url, UrlProblem> {
+        let parsed = self.check_url(url)?;
+        if let Some(url::Host::Domain(name)) = parsed.host() {
+            let port = parsed.port_or_known_default().unwrap_or(80);
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
+                .await
+                .map_err(|e| UrlProblem::Invalid(format!("{name}: {e}")))?
+                .collect();
+            if found.is_empty() {
+                return Err(UrlProblem::Invalid(format!("{name} has no address")));
+            }
+            if let Some(a) = found.iter().find(|a| !self.permits(a.ip())) {
+                return Err(UrlProblem::NotAllowed(a.ip()));
+            }
+        }
+        Ok(parsed)
     }
 
     /// Checks a target URL: http or https, with a host, and not an address the policy refuses.
@@ -96,55 +128,21 @@ impl AddressPolicy {
     }
 }
 
-/// Not a public unicast address.
-fn is_special(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_special_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_special_v4(v4);
-            }
-            let seg = v6.segments();
-            v6.is_unspecified()
-                || v6.is_loopback()
-                || v6.is_multicast()
-                || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
-                || (seg[0] & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
-                || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
-                // NAT64 64:ff9b::/96 and IPv4-compatible ::/96 embed an IPv4 address.
-                || (seg[0] == 0x64 && seg[1] == 0xff9b && seg[2..6] == [0, 0, 0, 0]
-                    && is_special_v4(Ipv4Addr::new((seg[6] >> 8) as u8, seg[6] as u8, (seg[7] >> 8) as u8, seg[7] as u8)))
-                || (seg[0..6] == [0, 0, 0, 0, 0, 0])
-        }
-    }
-}
-
-fn is_special_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    ip.is_unspecified()
-        || a == 0 // "this network"
-        || a == 10
-        || a == 127
-        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-        || (a == 169 && b == 254) // link-local, cloud metadata
-        || (a == 172 && (16..32).contains(&b))
-        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
-        || (a == 192 && b == 0 && c == 2) // documentation
-        || (a == 192 && b == 168)
-        || (a == 198 && (18..20).contains(&b)) // benchmarking
-        || (a == 198 && b == 51 && c == 100) // documentation
-        || (a == 203 && b == 0 && c == 113) // documentation
-        || a >= 224 // multicast, reserved, broadcast
-}
-
-/// A resolver for the delivery client that drops the addresses the policy refuses.
+/// A resolver for the delivery client that drops the addresses the policy refuses. The
+/// configured proxy's own host name (`exempt`) is resolved as it is: the operator chose it.
 #[derive(Debug, Clone)]
-pub(crate) struct PolicyResolver(pub Arc<AddressPolicy>);
+pub(crate) struct PolicyResolver {
+    pub policy: Arc<AddressPolicy>,
+    pub exempt: Option<String>,
+}
 
 impl Resolve for PolicyResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let policy = self.0.clone();
+        let policy = self.policy.clone();
+        let exempt = self
+            .exempt
+            .as_deref()
+            .is_some_and(|h| h.eq_ignore_ascii_case(name.as_str()));
         Box::pin(async move {
             let host = name.as_str().to_string();
             let found: Vec<SocketAddr> =
@@ -152,7 +150,7 @@ impl Resolve for PolicyResolver {
             let allowed: Vec<SocketAddr> = found
                 .iter()
                 .copied()
-                .filter(|a| policy.permits(a.ip()))
+                .filter(|a| exempt || policy.permits(a.ip()))
                 .collect();
             if allowed.is_empty() {
                 let why = match found.first() {
@@ -239,5 +237,39 @@ mod tests {
         ));
         let local = AddressPolicy::parse("127.0.0.0/8").unwrap();
         assert!(local.check_url("http://127.0.0.1:9000/hook").is_ok());
+    }
+
+    /// Through a proxy, a host name is judged by every address it resolves to here: this
+    /// machine's own name resolves to a loopback or private address.
+    #[tokio::test]
+    async fn names_are_resolved_and_checked_for_proxied_deliveries() {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        let host = host.trim();
+        let addrs: Vec<IpAddr> = tokio::net::lookup_host((host, 80))
+            .await
+            .unwrap()
+            .map(|a| a.ip())
+            .collect();
+        let url = format!("http://{host}:8080/hook");
+        let strict = AddressPolicy::default();
+        let checked = strict.check_resolved(&url).await;
+        if addrs.iter().any(|ip| !strict.permits(*ip)) {
+            assert!(
+                matches!(checked, Err(UrlProblem::NotAllowed(_))),
+                "{addrs:?}"
+            );
+            let open = AddressPolicy::allowing(addrs.iter().map(|ip| IpNet::from(*ip)).collect());
+            assert!(open.check_resolved(&url).await.is_ok());
+        } else {
+            assert!(checked.is_ok(), "{addrs:?}");
+        }
+        assert!(matches!(
+            strict.check_resolved("http://no-such-host.invalid/").await,
+            Err(UrlProblem::Invalid(_))
+        ));
+        assert!(matches!(
+            strict.check_resolved("http://[::ffff:10.0.0.1]/").await,
+            Err(UrlProblem::NotAllowed(_))
+        ));
     }
 }

@@ -43,6 +43,9 @@ pub struct WorkerConfig {
     pub disable_after: i64,
     /// How long an idle worker waits before looking for work again.
     pub idle_poll: Duration,
+    /// The proxy deliveries go through (`--webhook-proxy`); None: straight to the target.
+    /// The proxy variables of the environment (`HTTP_PROXY`, …) are never used.
+    pub proxy: Option<reqwest::Url>,
 }
 
 impl Default for WorkerConfig {
@@ -56,6 +59,7 @@ impl Default for WorkerConfig {
             policy: Arc::new(AddressPolicy::default()),
             disable_after: DISABLE_AFTER_SECONDS,
             idle_poll: Duration::from_millis(200),
+            proxy: None,
         }
     }
 }
@@ -67,6 +71,16 @@ impl WorkerConfig {
     pub fn lease_seconds(&self) -> i64 {
         2 * self.request_timeout.as_secs_f64().ceil() as i64 + 5
     }
+}
+
+/// Reads `--webhook-proxy`: an http:// or https:// URL with a host.
+pub fn parse_proxy(text: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("expected http://HOST:PORT or https://HOST:PORT".into());
+    }
+    reqwest::Proxy::all(url.clone()).map_err(|e| e.to_string())?;
+    Ok(url)
 }
 
 /// What one round found.
@@ -90,11 +104,28 @@ type WorkerResult<T> = Result<T, depot_store::StoreError>;
 
 impl Worker {
     pub fn new(db: Db, clock: SharedClock, config: WorkerConfig) -> Worker {
-        let client = reqwest::Client::builder()
+        let resolver = PolicyResolver {
+            policy: config.policy.clone(),
+            exempt: config
+                .proxy
+                .as_ref()
+                .and_then(|p| p.host_str())
+                .map(str::to_string),
+        };
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(PolicyResolver(config.policy.clone())))
+            .dns_resolver(Arc::new(resolver))
             .connect_timeout(config.request_timeout)
-            .pool_max_idle_per_host(config.per_endpoint_concurrency.max(1))
+            .pool_max_idle_per_host(config.per_endpoint_concurrency.max(1));
+        // Without an explicit proxy, none at all: reqwest would otherwise honour
+        // HTTP_PROXY/HTTPS_PROXY/ALL_PROXY, and a proxy resolves and connects on its own,
+        // past the address policy.
+        let builder = match &config.proxy {
+            Some(url) => builder
+                .proxy(reqwest::Proxy::all(url.clone()).expect("a parsed URL is a valid proxy")),
+            None => builder.no_proxy(),
+        };
+        let client = builder
             .build()
             .expect("the HTTP client builds with static settings");
         Worker {
@@ -350,7 +381,12 @@ impl Worker {
     }
 
     async fn post(&self, d: &ClaimedDelivery, timestamp: i64) -> Result<Reply, Failure> {
-        if let Err(problem) = self.config.policy.check_url(&d.url) {
+        let checked = match &self.config.proxy {
+            // The proxy resolves the name: every address it may pick must be permitted.
+            Some(_) => self.config.policy.check_resolved(&d.url).await,
+            None => self.config.policy.check_url(&d.url),
+        };
+        if let Err(problem) = checked {
             return Err(Failure {
                 timeout: false,
                 message: format!("target refused: {problem}"),

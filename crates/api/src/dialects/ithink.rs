@@ -159,7 +159,7 @@ pub async fn cancel(
         Err(AuthFailure::NotApproved) => return refused(403, "This account is not approved yet."),
         Err(AuthFailure::Internal) => return refused(500, "Internal server error."),
     };
-    let limit = check_limit(&state, &caller);
+    let limit = check_limit(&state, &caller).await;
     if limit.as_ref().is_some_and(|d| d.exceeded()) {
         let res = refused(
             429,

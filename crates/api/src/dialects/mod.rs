@@ -75,8 +75,8 @@ pub(crate) async fn caller_for_token(state: &AppState, token: &str) -> Result<Ca
 
 /// The per-key rate limit of SPEC §1.5, shared with the merchant API: a key has one quota
 /// whichever dialect it calls through.
-pub(crate) fn check_limit(state: &AppState, caller: &Caller) -> Option<Decision> {
-    state.limiter.check(&caller.key_id)
+pub(crate) async fn check_limit(state: &AppState, caller: &Caller) -> Option<Decision> {
+    state.limiter.check(&caller.key_id).await
 }
 
 /// Puts the rate-limit fields on a reply (when limiting is on).

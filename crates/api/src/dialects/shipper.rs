@@ -260,7 +260,7 @@ async fn cancel(
         Err(AuthFailure::Internal) => return internal_error(path, now),
         Err(AuthFailure::Invalid | AuthFailure::NotApproved) => return unauthorized(path, now),
     };
-    let limit = check_limit(state, &caller);
+    let limit = check_limit(state, &caller).await;
     if limit.as_ref().is_some_and(|d| d.exceeded()) {
         let res = error(
             StatusCode::TOO_MANY_REQUESTS,

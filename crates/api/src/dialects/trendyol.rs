@@ -214,7 +214,7 @@ async fn authenticate(
         }
         Err(AuthFailure::Internal) => return Err(internal(now)),
     };
-    let limit = check_limit(state, &caller);
+    let limit = check_limit(state, &caller).await;
     if limit.as_ref().is_some_and(|d| d.exceeded()) {
         let res = error(
             StatusCode::TOO_MANY_REQUESTS,
