@@ -9,6 +9,7 @@ mod dialects;
 mod files;
 mod foundation;
 mod inbound_returns;
+mod media;
 mod races;
 mod shipments;
 mod webhooks;

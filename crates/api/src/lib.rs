@@ -14,10 +14,12 @@ pub mod error;
 pub mod files;
 pub mod idempotency;
 pub mod key_cache;
+pub mod media;
 pub mod merchant;
 pub mod ops;
 pub mod paging;
 pub mod rate_limit;
+pub mod upload;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, StatusCode};
@@ -55,6 +57,11 @@ pub struct Config {
     pub upload_limit_bytes: usize,
     /// The directory the local file storage keeps file bytes in.
     pub storage_dir: PathBuf,
+    /// Largest evidence medium (video or photo) the operator upload accepts, in bytes.
+    pub media_limit_bytes: usize,
+    /// Days evidence media are kept after upload; housekeeping deletes older ones. 0 keeps
+    /// them for ever.
+    pub media_retention_days: u32,
     /// Which webhook target addresses subscriptions may use (`DEPOT_WEBHOOK_ALLOW_PRIVATE`).
     pub webhook_policy: Arc<depot_webhooks::AddressPolicy>,
 }
@@ -68,6 +75,8 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".to_string(),
             upload_limit_bytes: 20 * 1024 * 1024,
             storage_dir: PathBuf::from("./depot-files"),
+            media_limit_bytes: 500 * 1024 * 1024,
+            media_retention_days: 90,
             webhook_policy: Arc::default(),
         }
     }
@@ -167,6 +176,7 @@ fn routes(state: &AppState) -> Router<AppState> {
         ));
     let (ops, _) = ops::router().split_for_parts();
     let (files, _) = files::router().split_for_parts();
+    let (media, _) = media::router().split_for_parts();
     // The dialects carry their own auth, rate limit and error shapes: not behind the merchant
     // layer, and not under `/api/v1`.
     let (dialects, _) = dialects::router().split_for_parts();
@@ -175,6 +185,7 @@ fn routes(state: &AppState) -> Router<AppState> {
         .nest("/v1", merchant)
         .nest("/ops/v1", ops)
         .merge(files)
+        .merge(media)
         .merge(dialects)
 }
 
@@ -187,6 +198,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(prefixed(merchant_doc, "/api/v1"));
     doc.merge(prefixed(ops_doc, "/ops/v1"));
     doc.merge(files_doc);
+    doc.merge(media::router().split_for_parts().1);
     // Already under their real paths (`/shipper/…`, `/ithink/…`, `/trendyol/…`): the dialect
     // router nests each provider with utoipa-axum, which prefixes the documented paths too.
     let (_, dialects_doc) = dialects::router().split_for_parts();
@@ -272,8 +284,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Housekeeping once a minute: forget idle rate-limit keys, and drop stored idempotent
-    // responses past their 24 h window (otherwise they would pile up for ever).
+    // Housekeeping once a minute: forget idle rate-limit keys, drop stored idempotent
+    // responses past their 24 h window (otherwise they would pile up for ever), and delete
+    // evidence media past their retention.
     let housekeeping = state.clone();
     let sweeper = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -286,6 +299,9 @@ pub async fn serve(
                 .await
             {
                 tracing::warn!(error = %e, "purging expired idempotency keys");
+            }
+            if let Err(e) = media::purge_expired(&housekeeping).await {
+                tracing::warn!(error = %e, "deleting expired media");
             }
         }
     });

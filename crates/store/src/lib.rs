@@ -13,9 +13,11 @@
 pub mod address;
 pub mod catalog;
 pub mod events;
+pub mod file_writer;
 pub mod files;
 pub mod idempotency;
 pub mod list;
+pub mod media;
 pub mod products;
 pub mod purchase_orders;
 pub mod returns;
