@@ -7,13 +7,13 @@
 //! write leaves nothing.
 
 use crate::files::{LocalDirStorage, StorageFuture};
-use std::io;
+use std::io::{self, Write};
 use std::path::PathBuf;
-use tokio::io::AsyncWriteExt;
 
-/// Bytes gathered before each write reaches the file system: an upload's chunks are a few KiB,
-/// and each write is a trip to tokio's blocking pool.
-const WRITE_BUFFER: usize = 256 * 1024;
+/// Bytes gathered before they are written: an upload's chunks are a few KiB to a few hundred,
+/// and each write is a trip to tokio's blocking pool. One buffer per writer, allocated once
+/// and handed to the blocking pool and back, so a long upload allocates nothing per chunk.
+const WRITE_BUFFER: usize = 1024 * 1024;
 
 /// A file being written. Dropping it without [`FileWriter::finish`] discards what was written.
 pub trait FileWriter: Send {
@@ -26,7 +26,8 @@ pub trait FileWriter: Send {
 
 /// A [`FileWriter`] into a [`LocalDirStorage`].
 pub struct LocalFileWriter {
-    file: Option<tokio::io::BufWriter<tokio::fs::File>>,
+    /// The open temporary file and the buffer, or None while the blocking pool has them.
+    state: Option<(std::fs::File, Vec<u8>)>,
     temp: PathBuf,
     path: PathBuf,
     finished: bool,
@@ -44,9 +45,11 @@ impl LocalDirStorage {
             .write(true)
             .create_new(true)
             .open(&temp)
-            .await?;
+            .await?
+            .into_std()
+            .await;
         Ok(LocalFileWriter {
-            file: Some(tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file)),
+            state: Some((file, Vec::with_capacity(WRITE_BUFFER))),
             temp,
             path,
             finished: false,
@@ -54,41 +57,77 @@ impl LocalDirStorage {
     }
 }
 
+/// Runs `f` on the file and buffer in the blocking pool and gives them back.
+async fn blocking<T: Send + 'static>(
+    state: (std::fs::File, Vec<u8>),
+    f: impl FnOnce(&mut std::fs::File, &mut Vec<u8>) -> io::Result<T> + Send + 'static,
+) -> io::Result<((std::fs::File, Vec<u8>), T)> {
+    tokio::task::spawn_blocking(move || {
+        let (mut file, mut buf) = state;
+        let out = f(&mut file, &mut buf)?;
+        Ok(((file, buf), out))
+    })
+    .await
+    .map_err(io::Error::other)?
+}
+
+fn flush(file: &mut std::fs::File, buf: &mut Vec<u8>) -> io::Result<()> {
+    file.write_all(buf)?;
+    buf.clear();
+    Ok(())
+}
+
 impl LocalFileWriter {
-    async fn finish_inner(&mut self) -> io::Result<()> {
-        let mut file = self
-            .file
-            .take()
-            .ok_or_else(|| io::Error::other("finished twice"))?;
-        file.flush().await?;
-        let file = file.into_inner();
-        file.sync_all().await?;
-        drop(file);
-        tokio::fs::rename(&self.temp, &self.path).await?;
-        self.finished = true;
-        // The rename itself must survive a power cut: sync the directory entry too.
-        if let Some(parent) = self.path.parent() {
-            let dir = parent.to_path_buf();
-            let synced = tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
-                .await
-                .map_err(io::Error::other)?;
-            if let Err(e) = synced {
-                let _ = tokio::fs::remove_file(&self.path).await;
-                return Err(e);
+    async fn write_inner(&mut self, mut chunk: &[u8]) -> io::Result<()> {
+        while !chunk.is_empty() {
+            let (file, mut buf) = self
+                .state
+                .take()
+                .ok_or_else(|| io::Error::other("write after finish or failure"))?;
+            let take = chunk.len().min(WRITE_BUFFER - buf.len());
+            buf.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+            if buf.len() < WRITE_BUFFER {
+                self.state = Some((file, buf));
+            } else {
+                let (state, ()) = blocking((file, buf), flush).await?;
+                self.state = Some(state);
             }
         }
+        Ok(())
+    }
+
+    async fn finish_inner(&mut self) -> io::Result<()> {
+        let state = self
+            .state
+            .take()
+            .ok_or_else(|| io::Error::other("finish after failure"))?;
+        let temp = self.temp.clone();
+        let path = self.path.clone();
+        // Flush, fsync, close, rename, then fsync the directory so the rename itself
+        // survives a power cut: one trip to the blocking pool.
+        blocking(state, move |file, buf| {
+            flush(file, buf)?;
+            file.sync_all()?;
+            std::fs::rename(&temp, &path)?;
+            if let Some(parent) = path.parent() {
+                if let Err(e) = std::fs::File::open(parent).and_then(|d| d.sync_all()) {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(e);
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map(|_| ())?;
+        self.finished = true;
         Ok(())
     }
 }
 
 impl FileWriter for LocalFileWriter {
     fn write<'a>(&'a mut self, chunk: &'a [u8]) -> StorageFuture<'a, ()> {
-        Box::pin(async move {
-            match self.file.as_mut() {
-                Some(file) => file.write_all(chunk).await,
-                None => Err(io::Error::other("write after finish")),
-            }
-        })
+        Box::pin(self.write_inner(chunk))
     }
 
     fn finish(mut self: Box<Self>) -> StorageFuture<'static, ()> {
@@ -99,9 +138,10 @@ impl FileWriter for LocalFileWriter {
 impl Drop for LocalFileWriter {
     fn drop(&mut self) {
         if !self.finished {
-            // Unlinking an open file is fine on Unix; a write still queued on tokio's blocking
-            // pool lands in the unlinked inode and is freed with it.
-            self.file.take();
+            // Also after a rename that was then undone: removing a missing file is fine. A
+            // write still running in the blocking pool (the request was dropped mid-write)
+            // lands in the unlinked inode and is freed with it.
+            self.state.take();
             if let Err(e) = std::fs::remove_file(&self.temp) {
                 if e.kind() != io::ErrorKind::NotFound {
                     tracing::warn!(error = %e, path = %self.temp.display(), "removing a partial file");
