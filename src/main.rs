@@ -102,6 +102,12 @@ struct ServeArgs {
     /// Directory where uploaded files and rendered documents are kept.
     #[arg(long, env = "DEPOT_STORAGE_DIR", default_value = "./depot-files")]
     storage_dir: std::path::PathBuf,
+    /// Largest evidence medium (packing or inspection video, photo), in bytes (500 MiB by default).
+    #[arg(long, env = "DEPOT_MEDIA_LIMIT_BYTES", default_value_t = 500 * 1024 * 1024)]
+    media_limit_bytes: usize,
+    /// Days evidence media are kept after upload; older ones are deleted. 0 keeps them for ever.
+    #[arg(long, env = "DEPOT_MEDIA_RETENTION_DAYS", default_value_t = 90)]
+    media_retention_days: u32,
     /// Base of every URL Depot hands out, as clients reach it (e.g. https://depot.example.com);
     /// http://<listen address> by default.
     #[arg(long, env = "DEPOT_PUBLIC_URL")]
@@ -275,6 +281,8 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         public_url,
         upload_limit_bytes: args.upload_limit_bytes,
         storage_dir: args.storage_dir,
+        media_limit_bytes: args.media_limit_bytes,
+        media_retention_days: args.media_retention_days,
         webhook_policy: policy.clone(),
         job_lease: Duration::from_secs(args.job_lease_secs.max(1)),
         ..Config::default()

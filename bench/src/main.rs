@@ -11,6 +11,7 @@
 mod baseline;
 mod http;
 mod load;
+mod media;
 mod report;
 mod scenarios;
 mod server;
@@ -257,6 +258,7 @@ async fn drive(
         ops_token: ops_token.clone(),
         log_filter: cli.server_log.clone(),
         log_file: dir.join("server.log"),
+        storage_dir: dir.join("files"),
     };
     let client = http::client(cli.concurrency)?;
 

@@ -32,6 +32,8 @@ pub const ALL: &[&str] = &[
     "webhooks",
     "webhook-backlog",
     "mixed",
+    "media-upload",
+    "media-range",
 ];
 
 /// What a run knows while it drives one server.
@@ -114,7 +116,7 @@ impl Ctx {
     }
 
     /// Runs the load with the server's peak RSS reset before and read after.
-    async fn measure<F, Fut>(&self, load: Load, op: F) -> (Outcome, u64, u64, CpuSplit)
+    pub(crate) async fn measure<F, Fut>(&self, load: Load, op: F) -> (Outcome, u64, u64, CpuSplit)
     where
         F: Fn(u64) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = OpResult> + Send + 'static,
@@ -175,11 +177,17 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
         "webhooks" => webhooks(ctx, false).await,
         "webhook-backlog" => webhooks(ctx, true).await,
         "mixed" => mixed(ctx).await,
+        "media-upload" => crate::media::media_upload(ctx).await,
+        "media-range" => crate::media::media_range(ctx).await,
         other => anyhow::bail!("unknown scenario {other}"),
     }
 }
 
-fn done(m: (Outcome, u64, u64, CpuSplit), unit: &'static str, note: impl Into<String>) -> Ran {
+pub(crate) fn done(
+    m: (Outcome, u64, u64, CpuSplit),
+    unit: &'static str,
+    note: impl Into<String>,
+) -> Ran {
     Ran::Done(Box::new(Measured {
         outcome: m.0,
         unit,

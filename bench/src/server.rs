@@ -20,6 +20,8 @@ pub struct ServerConfig {
     pub ops_token: String,
     pub log_filter: String,
     pub log_file: PathBuf,
+    /// Where the server keeps uploaded files and media (inside the run's temp dir).
+    pub storage_dir: PathBuf,
 }
 
 impl Server {
@@ -41,6 +43,7 @@ impl Server {
             // The webhook scenario's receiver listens on loopback.
             .env("DEPOT_WEBHOOK_ALLOW_PRIVATE", "127.0.0.0/8")
             .env("RUST_LOG", &config.log_filter)
+            .env("DEPOT_STORAGE_DIR", &config.storage_dir)
             .env_remove("DEPOT_DEMO")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)

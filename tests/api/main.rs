@@ -10,6 +10,7 @@ mod dialects;
 mod files;
 mod foundation;
 mod inbound_returns;
+mod media;
 mod multiproc;
 mod races;
 mod shipments;

@@ -594,6 +594,21 @@ async fn real_changes_deliver_every_event_kind_signed() {
     )
     .await
     .expect_ok(200);
+    // Evidence media (a photo of the packing): `media.added`.
+    let photo = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+    let form = [
+        &b"--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.png\"\r\n\r\n"[..],
+        photo,
+        b"\r\n--b0--\r\n",
+    ]
+    .concat();
+    send(
+        app.ops(Method::POST, &format!("/shipments/{shipment}/media"))
+            .header("Content-Type", "multipart/form-data; boundary=b0")
+            .body(form),
+    )
+    .await
+    .expect_ok(201);
 
     let outbox = app.events(m.business_id).await;
     worker(&app).run_until_idle().await.unwrap();

@@ -3,7 +3,7 @@
 //! [`Role`] says what a `depot serve` process does. The jobs that must run once across all
 //! processes are registered in [`scheduler`] and run under leases
 //! (`depot_store::coordination::Scheduler`): on several processes each job still runs on one
-//! at a time. A new periodic job (media retention…) or job queue (reports…) is one more
+//! at a time. A new periodic job or job queue (reports…) is one more
 //! line there:
 //!
 //! ```ignore
@@ -72,6 +72,12 @@ pub fn scheduler(state: &AppState) -> Scheduler {
         ctx.db.purge_rate_limits().await?;
         ctx.db.purge_jobs(now - JOBS_KEPT_SECONDS).await?;
         Ok(())
+    });
+    // Delete evidence media past their retention (rows, then bytes).
+    let media_state = state.clone();
+    jobs.every("media-retention", HOUSEKEEPING_EVERY, move |_ctx| {
+        let state = media_state.clone();
+        async move { crate::media::purge_expired(&state).await.map(|_| ()) }
     });
     // Fold the shipment count rows PostgreSQL's triggers append, so a list's total keeps
     // summing a handful of rows (SQLite updates its counts in place).

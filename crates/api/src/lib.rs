@@ -15,10 +15,12 @@ pub mod error;
 pub mod files;
 pub mod idempotency;
 pub mod key_cache;
+pub mod media;
 pub mod merchant;
 pub mod ops;
 pub mod paging;
 pub mod rate_limit;
+pub mod upload;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, StatusCode};
@@ -58,6 +60,11 @@ pub struct Config {
     pub upload_limit_bytes: usize,
     /// The directory the local file storage keeps file bytes in.
     pub storage_dir: PathBuf,
+    /// Largest evidence medium (video or photo) the operator upload accepts, in bytes.
+    pub media_limit_bytes: usize,
+    /// Days evidence media are kept after upload; housekeeping deletes older ones. 0 keeps
+    /// them for ever.
+    pub media_retention_days: u32,
     /// Which webhook target addresses subscriptions may use (`DEPOT_WEBHOOK_ALLOW_PRIVATE`).
     pub webhook_policy: Arc<depot_webhooks::AddressPolicy>,
     /// This process's name in the job lease table (host, pid, random suffix).
@@ -76,6 +83,8 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".to_string(),
             upload_limit_bytes: 20 * 1024 * 1024,
             storage_dir: PathBuf::from("./depot-files"),
+            media_limit_bytes: 500 * 1024 * 1024,
+            media_retention_days: 90,
             webhook_policy: Arc::default(),
             instance: depot_store::coordination::process_identity(),
             job_lease: Duration::from_secs(15),
@@ -191,6 +200,7 @@ fn routes(state: &AppState) -> Router<AppState> {
         ));
     let (ops, _) = ops::router().split_for_parts();
     let (files, _) = files::router().split_for_parts();
+    let (media, _) = media::router().split_for_parts();
     // The dialects carry their own auth, rate limit and error shapes: not behind the merchant
     // layer, and not under `/api/v1`.
     let (dialects, _) = dialects::router().split_for_parts();
@@ -199,6 +209,7 @@ fn routes(state: &AppState) -> Router<AppState> {
         .nest("/v1", merchant)
         .nest("/ops/v1", ops)
         .merge(files)
+        .merge(media)
         .merge(dialects)
 }
 
@@ -211,6 +222,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(prefixed(merchant_doc, "/api/v1"));
     doc.merge(prefixed(ops_doc, "/ops/v1"));
     doc.merge(files_doc);
+    doc.merge(media::router().split_for_parts().1);
     // Already under their real paths (`/shipper/…`, `/ithink/…`, `/trendyol/…`): the dialect
     // router nests each provider with utoipa-axum, which prefixes the documented paths too.
     let (_, dialects_doc) = dialects::router().split_for_parts();

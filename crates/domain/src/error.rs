@@ -72,6 +72,8 @@ error_codes! {
     FileNotFound = 404, "File not found", "Không tìm thấy tệp";
     WebhookNotFound = 404, "Webhook subscription not found", "Không tìm thấy đăng ký webhook";
     WebhookDeliveryNotFound = 404, "Webhook delivery not found", "Không tìm thấy lượt gửi webhook";
+    MediaNotFound = 404, "Media not found", "Không tìm thấy tệp bằng chứng";
+    RangeNotSatisfiable = 416, "The requested range is outside the file", "Khoảng dữ liệu yêu cầu nằm ngoài tệp";
 }
 
 impl ErrorCode {

@@ -12,12 +12,15 @@ pub const PRODUCT_UPDATE_STOCK: &str = "product.update_stock";
 pub const SHIPMENT_UPDATE_STATUS: &str = "shipment.update_status";
 pub const RETURN_SHIPMENT_UPDATE_STATUS: &str = "return_shipment.update_status";
 pub const PURCHASE_ORDER_UPDATE_STATUS: &str = "purchase_order.update_status";
+/// Evidence media recorded for a shipment or a return (SPEC §9).
+pub const MEDIA_ADDED: &str = "media.added";
 
 pub const ALL_EVENT_CODES: &[&str] = &[
     PRODUCT_UPDATE_STOCK,
     SHIPMENT_UPDATE_STATUS,
     RETURN_SHIPMENT_UPDATE_STATUS,
     PURCHASE_ORDER_UPDATE_STATUS,
+    MEDIA_ADDED,
 ];
 
 /// An event rendered and ready to be written: one body per language (status labels

@@ -4,6 +4,7 @@
 //! its public URL; the bytes are kept under a separate storage key, so the storage's layout says
 //! nothing about the URLs.
 
+pub use crate::file_writer::FileWriter;
 use crate::sql::Row;
 use crate::{Db, Result};
 use rand::distributions::{Alphanumeric, DistString};
@@ -105,6 +106,13 @@ pub trait FileStorage: Send + Sync + 'static {
     fn get<'a>(&'a self, key: &'a str) -> StorageFuture<'a, Option<Vec<u8>>>;
     /// Removes `key`; removing a missing key is not an error.
     fn delete<'a>(&'a self, key: &'a str) -> StorageFuture<'a, ()>;
+    /// Starts writing `key` chunk by chunk, for bytes that arrive as a stream (uploads):
+    /// nothing is visible under `key` until [`FileWriter::finish`], and a writer dropped
+    /// before that leaves nothing behind.
+    fn create<'a>(&'a self, key: &'a str) -> StorageFuture<'a, Box<dyn FileWriter>>;
+    /// Where the bytes of `key` sit on the local file system, so they can be served with
+    /// ranges; None for a storage that is not a local directory.
+    fn local_path(&self, key: &str) -> Option<PathBuf>;
 }
 
 /// Files as plain files under one directory (created on first write).
@@ -123,7 +131,7 @@ impl LocalDirStorage {
     }
 
     /// The path of `key`, refusing anything that could leave the root.
-    fn path(&self, key: &str) -> io::Result<PathBuf> {
+    pub(crate) fn path(&self, key: &str) -> io::Result<PathBuf> {
         let relative = Path::new(key);
         let plain = !key.is_empty()
             && relative
@@ -177,6 +185,14 @@ impl FileStorage for LocalDirStorage {
                 _ => Ok(()),
             }
         })
+    }
+
+    fn create<'a>(&'a self, key: &'a str) -> StorageFuture<'a, Box<dyn FileWriter>> {
+        Box::pin(async move { Ok(Box::new(self.begin_write(key).await?) as Box<dyn FileWriter>) })
+    }
+
+    fn local_path(&self, key: &str) -> Option<PathBuf> {
+        self.path(key).ok()
     }
 }
 

@@ -1,24 +1,21 @@
 //! Upload file (SPEC §3.1): a multipart body whose `file` part is kept and served back at the
-//! absolute URL the reply gives.
+//! absolute URL the reply gives. The body streams to storage ([`crate::upload`]).
 
 use crate::auth::Merchant;
 use crate::envelope::{Data, Envelope};
 use crate::error::{ApiError, ApiResult};
-use crate::files::{clean_file_name, content_type_for, save, StoredFile};
+use crate::files::{content_type_for, file_url, StoredFile};
+use crate::upload::{keep, receive, refuse_declared_length, UploadSpec};
 use crate::AppState;
-use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::header::CONTENT_LENGTH;
-use axum::http::{HeaderMap, StatusCode};
-use depot_domain::ErrorCode;
+use axum::http::HeaderMap;
+use depot_store::files::{new_file_token, new_storage_key, NewFile};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// The multipart name of the part that carries the file.
-pub const FILE_FIELD: &str = "file";
-/// Room for the multipart framing and small extra parts, beyond the file itself.
-pub const MULTIPART_OVERHEAD: usize = 64 * 1024;
+pub use crate::upload::{FILE_FIELD, MULTIPART_OVERHEAD};
 
 /// The upload route. Its body is bounded by the upload limit (checked while reading, see
 /// [`upload`]), not by the JSON body limit every other route has.
@@ -59,65 +56,44 @@ pub async fn upload(
 ) -> ApiResult<Data<StoredFile>> {
     let limit = state.config.upload_limit_bytes;
     // A declared length already over the limit is refused before reading anything.
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > (limit + MULTIPART_OVERHEAD) as u64) {
-        return Err(too_large(limit));
-    }
-    let mut multipart = multipart.map_err(|_| {
-        ApiError::invalid_field(
-            FILE_FIELD,
-            "send a multipart/form-data body with the file in a part named `file`",
-        )
-    })?;
-
-    let mut file = None;
-    let mut other_bytes = 0usize;
-    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
-        if field.name() != Some(FILE_FIELD) {
-            // Other parts are allowed and ignored, within the framing allowance.
-            while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-                other_bytes += chunk.len();
-                if other_bytes > MULTIPART_OVERHEAD {
-                    return Err(too_large(limit));
-                }
-            }
-            continue;
-        }
-        if file.is_some() {
-            return Err(ApiError::invalid_field(
-                FILE_FIELD,
-                "send one file per upload",
-            ));
-        }
-        let file_name = clean_file_name(field.file_name());
-        let declared_type = field.content_type().map(str::to_string);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-            if bytes.len() + chunk.len() > limit {
-                return Err(too_large(limit));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        file = Some((file_name, declared_type, bytes));
-    }
-
-    let Some((file_name, declared_type, bytes)) = file else {
+    refuse_declared_length(&headers, limit)?;
+    let spec = UploadSpec {
+        limit,
+        storage_key: new_storage_key(merchant.business_id),
+        text_fields: &[],
+    };
+    let received = receive(&state, multipart, spec, |_| Ok(())).await?;
+    let Some(file) = received.file else {
         return Err(ApiError::invalid_field(FILE_FIELD, "is required"));
     };
-    if bytes.is_empty() {
+    if file.file.size == 0 {
         return Err(ApiError::invalid_field(FILE_FIELD, "must not be empty"));
     }
-    let content_type = content_type_for(declared_type.as_deref(), &file_name);
-    let stored = save(
-        &state,
-        merchant.business_id,
-        &file_name,
-        &content_type,
-        &bytes,
-    )
+    let business_id = merchant.business_id;
+    let stored = keep(&state, file, move |state, file| async move {
+        let content_type = content_type_for(file.declared_type.as_deref(), &file.file_name);
+        let token = new_file_token();
+        let record = state
+            .db
+            .insert_file(
+                &NewFile {
+                    business_id,
+                    token: &token,
+                    file_name: &file.file_name,
+                    content_type: &content_type,
+                    size: file.size as i64,
+                    storage_key: &file.storage_key,
+                },
+                state.now(),
+            )
+            .await?;
+        Ok(StoredFile {
+            url: file_url(&state, &record.token, &record.file_name),
+            file_name: record.file_name,
+            size: record.size,
+            content_type: record.content_type,
+        })
+    })
     .await?;
     tracing::info!(
         business_id = merchant.business_id,
@@ -125,21 +101,4 @@ pub async fn upload(
         "file uploaded"
     );
     Ok(Data(stored))
-}
-
-fn too_large(limit: usize) -> ApiError {
-    ApiError::new(ErrorCode::FileTooLarge).with_detail(serde_json::json!({
-        FILE_FIELD: [format!("must be at most {limit} bytes")],
-    }))
-}
-
-fn malformed(err: MultipartError) -> ApiError {
-    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(ErrorCode::FileTooLarge)
-    } else {
-        ApiError::invalid_field(
-            "body",
-            format!("malformed multipart body: {}", err.body_text()),
-        )
-    }
 }

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod files;
+pub mod media;
 pub mod products;
 pub mod purchase_orders;
 pub mod returns;
@@ -42,6 +43,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_returns))
         .routes(routes!(returns::return_detail))
         .routes(routes!(returns::cancel_return))
+        .routes(routes!(media::shipment_media))
+        .routes(routes!(media::return_media))
         .merge(files::router())
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get_one, webhooks::delete))

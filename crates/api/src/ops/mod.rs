@@ -3,6 +3,7 @@
 //! here; what the warehouse floor does is in [`floor`].
 
 pub mod floor;
+pub mod media;
 
 use crate::auth::Operator;
 use crate::envelope::{Created, Data, Envelope, Json};
@@ -32,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(floor::shipment_status))
         .routes(routes!(floor::receive_po))
         .routes(routes!(floor::receive_return))
+        .merge(media::router())
 }
 
 /// Checks text fields: required ones must be non-blank, all within `max` characters.
