@@ -205,7 +205,18 @@ fn prefixed(mut doc: utoipa::openapi::OpenApi, prefix: &str) -> utoipa::openapi:
 
 /// The whole service: routes, the envelope, request ids, logging, panics, trailing slashes.
 pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
+    app_with(state, Router::new())
+}
+
+/// The whole service with `pages` (the web faces, see `depot-web`) merged in: they share the
+/// request ids, log lines, panic catching and trailing-slash rule, and render their own
+/// errors as HTML.
+pub fn app_with(
+    state: AppState,
+    pages: Router<AppState>,
+) -> MapRequest<Router, fn(Request) -> Request> {
     let router = routes(&state)
+        .merge(pages)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()));
@@ -272,6 +283,16 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, Router::new(), shutdown).await
+}
+
+/// [`serve`] with the web faces (`pages`) beside the API.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    pages: Router<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     // Housekeeping once a minute: forget idle rate-limit keys, and drop stored idempotent
     // responses past their 24 h window (otherwise they would pile up for ever).
     let housekeeping = state.clone();
@@ -301,7 +322,7 @@ pub async fn serve(
             }
         }
     });
-    let service = axum::ServiceExt::<Request>::into_make_service(app(state));
+    let service = axum::ServiceExt::<Request>::into_make_service(app_with(state, pages));
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;

@@ -60,13 +60,11 @@ impl Db {
         .await?;
         let locked = if failures >= MAX_FAILURES {
             let until = now + LOCK_SECONDS;
-            crate::sql::query(
-                "UPDATE login_locks SET locked_until = $2 WHERE account = $1",
-            )
-            .bind(account)
-            .bind(until)
-            .execute(&mut tx)
-            .await?;
+            crate::sql::query("UPDATE login_locks SET locked_until = $2 WHERE account = $1")
+                .bind(account)
+                .bind(until)
+                .execute(&mut tx)
+                .await?;
             // The lock is the consequence; its failures start over when it ends.
             crate::sql::query("DELETE FROM login_failures WHERE account = $1")
                 .bind(account)

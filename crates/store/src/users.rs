@@ -59,7 +59,10 @@ pub struct Registration<'a> {
 /// The outcome of a sign-up.
 #[derive(Debug)]
 pub enum Registered {
-    Created { business: Business, user: User },
+    Created {
+        business: Business,
+        user: User,
+    },
     /// Someone already has an account with this email.
     EmailTaken,
 }
@@ -362,5 +365,26 @@ impl Db {
             .await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
+    }
+}
+
+impl Db {
+    /// Switches a business's customer type; None when there is no such business.
+    pub async fn set_customer_type(
+        &self,
+        business_id: i64,
+        customer_type: CustomerType,
+        now: i64,
+    ) -> Result<Option<Business>> {
+        let row = crate::sql::query(
+            "UPDATE businesses SET customer_type = $2, updated_time = $3 WHERE id = $1 \
+             RETURNING *",
+        )
+        .bind(business_id)
+        .bind(customer_type.as_str())
+        .bind(now)
+        .fetch_optional(self.writer())
+        .await?;
+        row.map(Business::try_from).transpose()
     }
 }
