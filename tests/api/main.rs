@@ -3,12 +3,18 @@
 //! (e.g. `postgres://postgres@127.0.0.1:5432/postgres`), where each test gets its own database.
 
 mod helpers;
+mod web;
 
 mod catalog;
 mod dialects;
 mod files;
 mod foundation;
 mod inbound_returns;
+mod portal_console;
+mod portal_keys;
+mod portal_security;
+mod portal_signup;
+mod portal_webhooks;
 mod races;
 mod shipments;
 mod webhooks;

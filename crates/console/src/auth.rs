@@ -66,8 +66,8 @@ impl ConsoleOperator {
 
 async fn load(parts: &mut Parts, state: &AppState) -> Result<ConsoleOperator, PageError> {
     let session = WebSession::from_request_parts(parts, state).await?;
-    let here = parts
-        .uri
+    let uri = depot_web::page::original_uri(parts);
+    let here = uri
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();

@@ -67,8 +67,8 @@ impl PortalUser {
 
 async fn load(parts: &mut Parts, state: &AppState) -> Result<PortalAccount, PageError> {
     let session = WebSession::from_request_parts(parts, state).await?;
-    let here = parts
-        .uri
+    let uri = depot_web::page::original_uri(parts);
+    let here = uri
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
@@ -89,7 +89,7 @@ async fn load(parts: &mut Parts, state: &AppState) -> Result<PortalAccount, Page
         }
     };
     let password_page = format!("{}/password", PORTAL.prefix);
-    if user.must_change_password && parts.uri.path() != password_page {
+    if user.must_change_password && uri.path() != password_page {
         return Err(PageError::Redirect(password_page));
     }
     let mut ctx = PageCtx::from_request_parts(parts, state).await?;

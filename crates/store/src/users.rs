@@ -60,8 +60,8 @@ pub struct Registration<'a> {
 #[derive(Debug)]
 pub enum Registered {
     Created {
-        business: Business,
-        user: User,
+        business: Box<Business>,
+        user: Box<User>,
     },
     /// Someone already has an account with this email.
     EmailTaken,
@@ -165,7 +165,10 @@ impl Db {
             Err(e) => return Err(e),
         };
         tx.commit().await?;
-        Ok(Registered::Created { business, user })
+        Ok(Registered::Created {
+            business: Box::new(business),
+            user: Box::new(user),
+        })
     }
 
     /// Gives an existing business an owner account (the demo seed, support tools).

@@ -130,8 +130,11 @@ pub fn mount(
             .layer(sessions)
             .layer(middleware::from_fn(error_pages))
             .layer(Extension(face))
-            .layer(middleware::from_fn(lang_layer));
-        pages = pages.nest(face.prefix, routes);
+            .layer(middleware::from_fn(lang_layer))
+            .with_state(state.clone());
+        // A service of its own: the API's fallbacks (JSON 404 and 405) never reach inside a
+        // face, which answers every error as an HTML page through its own layers.
+        pages = pages.nest_service(face.prefix, routes);
     }
     pages.layer(middleware::from_fn_with_state(
         HeaderConfig {

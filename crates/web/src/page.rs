@@ -140,12 +140,22 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
         let lang = crate::lang::page_lang(parts);
         let face = parts.extensions.get::<Face>().copied();
         let session = WebSession::from_request_parts(parts, state).await?;
-        let path = parts.uri.path().to_string();
-        let mut ctx = PageCtx::new(lang, face, &path, parts.uri.query());
+        let uri = original_uri(parts);
+        let mut ctx = PageCtx::new(lang, face, uri.path(), uri.query());
         ctx.csrf = session.csrf_token().await?;
         ctx.flash = session.take_flash().await?;
         Ok(ctx)
     }
+}
+
+/// The request's address as the browser sent it (a face's router sees it without the
+/// face's prefix).
+pub fn original_uri(parts: &Parts) -> axum::http::Uri {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| parts.uri.clone())
 }
 
 /// A template as a 200 HTML response.
