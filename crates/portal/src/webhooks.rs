@@ -35,6 +35,7 @@ texts! {
         events_hint: "Không chọn sự kiện nào nghĩa là nhận tất cả.", "Choose none to receive every event.";
         all_events: "Tất cả sự kiện", "All events";
         language: "Ngôn ngữ của nhãn trạng thái", "Language of status labels";
+        language_short: "Ngôn ngữ", "Language";
         lang_vi: "Tiếng Việt", "Vietnamese";
         lang_en: "Tiếng Anh", "English";
         enabled: "Đang bật", "Enabled";
