@@ -16,3 +16,6 @@ env -u DEPOT_TEST_DATABASE_URL cargo nextest run --workspace --profile "$profile
 echo "== tests on PostgreSQL"
 pg_url=$(scripts/ensure-postgres.sh)
 DEPOT_TEST_DATABASE_URL="$pg_url" cargo nextest run --workspace --profile "$profile"
+
+echo "== browser tests (Chromium, SQLite then PostgreSQL)"
+DEPOT_BROWSER_PG_URL="$pg_url" scripts/browser-tests.sh

@@ -5,9 +5,16 @@ use depot_domain::clock::{Clock, SystemClock};
 use depot_store::catalog::Warehouse;
 use depot_store::products::NewProduct;
 use depot_store::stock::Adjustment;
+use depot_store::tenants::CustomerType;
+use depot_store::users::OperatorRole;
 use depot_store::Db;
 
 const DEMO_EMAIL: &str = "demo@depot.local";
+/// The demo's sign-ins (README: "Demo sign-ins"). Fixed, so the walkthrough can name them;
+/// `--demo` is for trying Depot, never for a real deployment.
+pub const DEMO_PORTAL_PASSWORD: &str = "Cửa-hàng-demo-2026";
+const DEMO_ADMIN_EMAIL: &str = "admin@depot.local";
+pub const DEMO_ADMIN_PASSWORD: &str = "Kho-Hà-Nội-demo-2026";
 const WAREHOUSE: &str = "WH-HN01";
 
 pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
@@ -17,6 +24,8 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
         None => db.create_business("Demo Shop", DEMO_EMAIL, now).await?,
     };
     db.approve_business(business.business_id, now).await?;
+    db.set_customer_type(business.business_id, CustomerType::OmsUser, now)
+        .await?;
     // Creating an existing warehouse is refused by its unique code, which is fine on a re-run.
     db.create_warehouse(
         &Warehouse {
@@ -84,6 +93,11 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
         business.business_id
     );
     println!("  {}", key.api_key);
+    let (portal_email, admin_email) = seed_sign_ins(db, business.business_id, now).await?;
+    println!("Merchant portal: {base_url}/portal/login");
+    println!("  email {portal_email}  password {DEMO_PORTAL_PASSWORD}");
+    println!("Operator console: {base_url}/console/login");
+    println!("  email {admin_email}  password {DEMO_ADMIN_PASSWORD}");
     if let Some(oasin) = oasins.first() {
         println!(
             "Demo products: {} (warehouse {WAREHOUSE}, with stock)",
@@ -102,4 +116,35 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The demo business's portal user and an admin operator, with the demo passwords (set again
+/// on every `--demo` start, so the printed sign-ins always work).
+async fn seed_sign_ins(db: &Db, business_id: i64, now: i64) -> anyhow::Result<(String, String)> {
+    let portal_hash = depot_web::password::hash(DEMO_PORTAL_PASSWORD).await;
+    match db.user_by_email(DEMO_EMAIL).await? {
+        Some(user) => {
+            db.set_user_password(user.id, &portal_hash, false, now)
+                .await?;
+        }
+        None => {
+            db.create_user(business_id, DEMO_EMAIL, "Demo Owner", &portal_hash, now)
+                .await?;
+        }
+    }
+    let admin_hash = depot_web::password::hash(DEMO_ADMIN_PASSWORD).await;
+    let admin = match db.operator_by_email(DEMO_ADMIN_EMAIL).await? {
+        Some(op) => op.id,
+        None => match db
+            .create_operator(DEMO_ADMIN_EMAIL, OperatorRole::Admin, &[], &admin_hash, now)
+            .await?
+        {
+            depot_store::users::NewOperator::Created(op) => op.id,
+            other => anyhow::bail!("creating the demo operator: {other:?}"),
+        },
+    };
+    // The demo admin may go straight in: no one-time password to change.
+    db.set_operator_password(admin, &admin_hash, false, now)
+        .await?;
+    Ok((DEMO_EMAIL.to_string(), DEMO_ADMIN_EMAIL.to_string()))
 }

@@ -68,6 +68,42 @@ enum Command {
     /// Manage operator tokens.
     #[command(subcommand, name = "ops-token")]
     OpsToken(OpsTokenCommand),
+    /// Manage merchant portal users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage operator console accounts.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Give a portal user a new password and end their sessions. Prints a one-time password
+    /// they must change at their next sign-in; with --stdin, reads the new password from the
+    /// first line of standard input instead (checked like any new password, not one-time).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Create an operator account and print its one-time password, to be changed at the
+    /// first sign-in to /console.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin (every warehouse, businesses, operators), supervisor (its warehouses, floor
+        /// work and stock adjustments) or floor (its warehouses, floor work only).
+        #[arg(long)]
+        role: String,
+        /// A warehouse the operator works in (repeat for several; not for admin).
+        #[arg(long = "warehouse")]
+        warehouses: Vec<String>,
+    },
 }
 
 #[derive(Args)]
@@ -138,6 +174,9 @@ struct ServeArgs {
     /// Seconds a webhook request may take, from connecting to the end of the reply.
     #[arg(long, env = "DEPOT_WEBHOOK_TIMEOUT_SECS", default_value_t = 15)]
     webhook_timeout_secs: u64,
+    /// Hours a portal or console session may stay idle before it ends.
+    #[arg(long, env = "DEPOT_SESSION_IDLE_HOURS", default_value_t = 12)]
+    session_idle_hours: u32,
 }
 
 #[derive(Subcommand)]
@@ -238,6 +277,14 @@ async fn main() -> anyhow::Result<()> {
         Command::OpsToken(OpsTokenCommand::Create) => {
             println!("{}", db.create_ops_token(clock.now()).await?)
         }
+        Command::User(UserCommand::ResetPassword { email, stdin }) => {
+            reset_password(&db, &email, stdin, clock.now()).await?
+        }
+        Command::Operator(OperatorCommand::Create {
+            email,
+            role,
+            warehouses,
+        }) => create_operator(&db, &email, &role, &warehouses, clock.now()).await?,
     }
     db.close().await;
     Ok(())
@@ -315,14 +362,101 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
+    let mut web = depot_web::WebConfig::new(&state.config.public_url);
+    web.session_idle_seconds = i64::from(args.session_idle_hours.max(1)) * 3600;
+    let pages = depot::pages(&state, &web);
     tracing::info!(%addr, backend = ?db.backend(), ?role, instance = %state.config.instance, "depot listening");
-    depot_api::serve_role(listener, state, role, wait_for(stopped)).await?;
+    depot_api::serve_role(listener, state, pages, role, wait_for(stopped)).await?;
     if let Some(worker) = worker {
         // In-flight deliveries finish (bounded by their timeout) and are recorded.
         let _ = worker.await;
     }
     tracing::info!("depot stopped");
     Ok(())
+}
+
+async fn reset_password(db: &Db, email: &str, stdin: bool, now: i64) -> anyhow::Result<()> {
+    let user = db
+        .user_by_email(email)
+        .await?
+        .with_context(|| format!("no portal user with email {email}"))?;
+    let (password, one_time) = if stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the new password from standard input")?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        if let Err(weakness) = depot_web::password::check_strength(&password, &[&user.email]) {
+            bail!(
+                "password refused ({weakness:?}): at least {} characters, not a common word, \
+                 name or sequence",
+                depot_web::password::MIN_CHARS
+            );
+        }
+        (password, false)
+    } else {
+        (depot_web::password::generate(), true)
+    };
+    let hash = depot_web::password::hash(&password).await;
+    db.set_user_password(user.id, &hash, one_time, now).await?;
+    if one_time {
+        println!("email: {}", user.email);
+        println!("one-time password: {password}");
+        println!("(to be changed at the next sign-in; every session of this user has ended)");
+    } else {
+        println!(
+            "password set for {}; every session of this user has ended",
+            user.email
+        );
+    }
+    Ok(())
+}
+
+async fn create_operator(
+    db: &Db,
+    email: &str,
+    role: &str,
+    warehouses: &[String],
+    now: i64,
+) -> anyhow::Result<()> {
+    use depot_store::users::{NewOperator, OperatorRole};
+    let role = OperatorRole::parse(role)
+        .with_context(|| format!("--role {role}: expected admin, supervisor or floor"))?;
+    if !email.contains('@') {
+        bail!("--email {email}: expected an email address");
+    }
+    match (role, warehouses.is_empty()) {
+        (OperatorRole::Admin, false) => {
+            bail!("an admin works in every warehouse: leave --warehouse out")
+        }
+        (OperatorRole::Supervisor | OperatorRole::Floor, true) => {
+            bail!(
+                "a {} needs at least one --warehouse CODE",
+                role.as_str().to_lowercase()
+            )
+        }
+        _ => {}
+    }
+    let password = depot_web::password::generate();
+    let hash = depot_web::password::hash(&password).await;
+    match db
+        .create_operator(email, role, warehouses, &hash, now)
+        .await?
+    {
+        NewOperator::Created(op) => {
+            println!("operator: {} ({})", op.email, op.role.as_str());
+            if !op.warehouses.is_empty() {
+                println!("warehouses: {}", op.warehouses.join(", "));
+            }
+            println!("one-time password: {password}");
+            println!("(to be changed at the first sign-in to /console)");
+            Ok(())
+        }
+        NewOperator::EmailTaken => bail!("an operator with email {email} exists already"),
+        NewOperator::UnknownWarehouses(codes) => {
+            bail!("no such warehouse: {}", codes.join(", "))
+        }
+    }
 }
 
 fn print_key(key: &depot_store::tenants::NewApiKey) {

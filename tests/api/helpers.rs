@@ -96,7 +96,13 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
     config.storage_dir = database.storage_dir();
     let storage_dir = config.storage_dir.clone();
     let state = AppState::new(db.clone(), clock.clone(), config);
-    tokio::spawn(depot_api::serve(listener, state, std::future::pending()));
+    let pages = depot::pages(&state, &depot_web::WebConfig::new(&base));
+    tokio::spawn(depot_api::serve_with(
+        listener,
+        state,
+        pages,
+        std::future::pending(),
+    ));
     TestApp {
         base,
         client: reqwest::Client::new(),

@@ -4,6 +4,7 @@
 
 mod helpers;
 mod procs;
+mod web;
 
 mod catalog;
 mod dialects;
@@ -12,6 +13,11 @@ mod foundation;
 mod inbound_returns;
 mod media;
 mod multiproc;
+mod portal_console;
+mod portal_keys;
+mod portal_security;
+mod portal_signup;
+mod portal_webhooks;
 mod races;
 mod shipments;
 mod webhook_proxy;

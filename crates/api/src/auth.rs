@@ -59,6 +59,10 @@ pub async fn merchant_for_token(state: &AppState, token: &str) -> Result<Merchan
     if owner.business_status != BusinessStatus::Approved {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
+    state
+        .keys
+        .touch(&state.db, &owner.key_id, state.now())
+        .await;
     Ok(Merchant {
         business_id: owner.business_id,
         key_id: owner.key_id,

@@ -130,7 +130,8 @@ impl ReplyContext {
     pub fn render(&self, mut res: Response) -> Response {
         let error = match res.extensions_mut().remove::<ApiError>() {
             Some(error) => error,
-            None if res.status().as_u16() >= 400 && !is_json(&res) => {
+            // Web pages render their own errors as HTML.
+            None if res.status().as_u16() >= 400 && !is_json(&res) && !is_html(&res) => {
                 error_for_status(res.status())
             }
             None => return res,
@@ -163,6 +164,13 @@ fn is_json(res: &Response) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"))
+}
+
+fn is_html(res: &Response) -> bool {
+    res.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 /// The code for an error response that came from the framework rather than a handler.

@@ -22,6 +22,8 @@ const MAX_ENTRIES: usize = 10_000;
 #[derive(Default)]
 pub struct KeyCache {
     inner: Mutex<Inner>,
+    /// When this process last recorded each key's use (see [`KeyCache::touch`]).
+    touched: Mutex<HashMap<String, i64>>,
 }
 
 #[derive(Default)]
@@ -59,6 +61,28 @@ impl KeyCache {
             }
         }
         Ok(owner)
+    }
+
+    /// Records a key's use at `now` in the database, at most once a minute per key from this
+    /// process (and the store's guard keeps it so across processes). Failures are logged, not
+    /// returned: the request itself must not fail for it.
+    pub async fn touch(&self, db: &Db, key_id: &str, now: i64) {
+        {
+            let mut touched = self.touched.lock().expect("key cache");
+            match touched.get(key_id) {
+                Some(at) if now - at < depot_store::api_keys::LAST_USED_RESOLUTION_SECONDS => {
+                    return
+                }
+                _ => {}
+            }
+            if touched.len() >= MAX_ENTRIES {
+                touched.clear();
+            }
+            touched.insert(key_id.to_string(), now);
+        }
+        if let Err(e) = db.touch_api_key(key_id, now).await {
+            tracing::warn!(error = %e, "recording an API key's last use");
+        }
     }
 
     /// Forgets a key (after a revoke or reset).

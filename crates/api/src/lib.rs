@@ -241,7 +241,18 @@ fn prefixed(mut doc: utoipa::openapi::OpenApi, prefix: &str) -> utoipa::openapi:
 
 /// The whole service: routes, the envelope, request ids, logging, panics, trailing slashes.
 pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
+    app_with(state, Router::new())
+}
+
+/// The whole service with `pages` (the web faces, see `depot-web`) merged in: they share the
+/// request ids, log lines, panic catching and trailing-slash rule, and render their own
+/// errors as HTML.
+pub fn app_with(
+    state: AppState,
+    pages: Router<AppState>,
+) -> MapRequest<Router, fn(Request) -> Request> {
     let router = routes(&state)
+        .merge(pages)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()));
@@ -323,14 +334,25 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_role(listener, state, Role::All, shutdown).await
+    serve_with(listener, state, Router::new(), shutdown).await
+}
+
+/// [`serve`] with the web faces (`pages`) beside the API.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    pages: Router<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_role(listener, state, pages, Role::All, shutdown).await
 }
 
 /// [`serve`] for one [`Role`]: the API, the background jobs of [`background::scheduler`],
-/// or both. Every role listens for invalidations (its caches) and answers health checks.
+/// or both, with the web faces (`pages`) beside the API. Every role listens for invalidations (its caches) and answers health checks.
 pub async fn serve_role(
     listener: tokio::net::TcpListener,
     state: AppState,
+    pages: Router<AppState>,
     role: Role,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -357,7 +379,7 @@ pub async fn serve_role(
         }
     });
     let router = if role.serves_api() {
-        axum::ServiceExt::<Request>::into_make_service(app(state))
+        axum::ServiceExt::<Request>::into_make_service(app_with(state, pages))
     } else {
         let health =
             tower::util::MapRequestLayer::new(trim_trailing_slash as fn(Request) -> Request)

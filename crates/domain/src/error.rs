@@ -74,6 +74,15 @@ error_codes! {
     WebhookDeliveryNotFound = 404, "Webhook delivery not found", "Không tìm thấy lượt gửi webhook";
     MediaNotFound = 404, "Media not found", "Không tìm thấy tệp bằng chứng";
     RangeNotSatisfiable = 416, "The requested range is outside the file", "Khoảng dữ liệu yêu cầu nằm ngoài tệp";
+    // Accounts and sign-in (the portal and the console).
+    EmailTaken = 400, "This email already has an account", "Email này đã có tài khoản";
+    WeakPassword = 422, "Password too weak: use at least 10 characters and avoid common words, names and sequences", "Mật khẩu quá yếu: dùng ít nhất 10 ký tự, tránh từ thông dụng, tên và dãy dễ đoán";
+    InvalidCredentials = 401, "Wrong email or password", "Email hoặc mật khẩu không đúng";
+    AccountLocked = 429, "Too many failed sign-ins for this account: try again in 15 minutes", "Đăng nhập sai quá nhiều lần với tài khoản này: hãy thử lại sau 15 phút";
+    BusinessSuspended = 403, "This business is suspended: contact customer support", "Doanh nghiệp này đang bị tạm ngưng: hãy liên hệ bộ phận chăm sóc khách hàng";
+    BusinessRejected = 403, "This business's registration was rejected: contact customer support", "Đăng ký của doanh nghiệp này đã bị từ chối: hãy liên hệ bộ phận chăm sóc khách hàng";
+    CsrfRefused = 403, "This form expired or came from another site: reload the page and try again", "Biểu mẫu đã hết hạn hoặc được gửi từ trang khác: hãy tải lại trang và thử lại";
+    OperatorNotFound = 404, "Operator not found", "Không tìm thấy nhân viên vận hành";
 }
 
 impl ErrorCode {

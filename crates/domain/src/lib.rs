@@ -4,6 +4,7 @@
 //! policies (which transition is allowed, what a cancel does to stock) live here as plain data and
 //! pure functions, so the store and every API dialect share one definition.
 
+pub mod business;
 pub mod cancel;
 pub mod clock;
 pub mod codes;

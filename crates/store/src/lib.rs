@@ -11,6 +11,7 @@
 //! WAL checkpoints on a thread of their own. PostgreSQL runs through sqlx's pool.
 
 pub mod address;
+pub mod api_keys;
 pub mod catalog;
 pub mod coordination;
 pub mod events;
@@ -22,9 +23,13 @@ pub mod media;
 pub mod products;
 pub mod purchase_orders;
 pub mod returns;
+pub mod sessions;
 pub mod shipments;
 pub mod stock;
 pub mod tenants;
+pub mod throttle;
+pub mod users;
+pub mod webhook_test;
 pub mod webhooks;
 
 mod backend;

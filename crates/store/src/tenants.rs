@@ -13,27 +13,15 @@ use sha2::{Digest, Sha256};
 pub const API_KEY_PREFIX: &str = "dpk_";
 pub const OPS_TOKEN_PREFIX: &str = "dop_";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum BusinessStatus {
-    Pending,
-    Approved,
+pub use depot_domain::business::{BusinessStatus, CustomerType};
+
+/// A stored status that is not one of ours reads as PENDING (the safe side: no API access).
+fn parse_status(s: &str) -> BusinessStatus {
+    BusinessStatus::parse(s).unwrap_or(BusinessStatus::Pending)
 }
 
-impl BusinessStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BusinessStatus::Pending => "PENDING",
-            BusinessStatus::Approved => "APPROVED",
-        }
-    }
-    fn parse(s: &str) -> BusinessStatus {
-        if s == "APPROVED" {
-            BusinessStatus::Approved
-        } else {
-            BusinessStatus::Pending
-        }
-    }
+fn parse_customer_type(s: &str) -> CustomerType {
+    CustomerType::parse(s).unwrap_or(CustomerType::ApiUser)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -41,7 +29,12 @@ pub struct Business {
     pub business_id: i64,
     pub name: String,
     pub email: String,
+    /// PENDING, APPROVED, REJECTED or SUSPENDED.
+    #[schema(value_type = String, example = "APPROVED")]
     pub status: BusinessStatus,
+    /// API_USER or OMS_USER.
+    #[schema(value_type = String, example = "API_USER")]
+    pub customer_type: CustomerType,
     pub created_time: i64,
     pub updated_time: i64,
 }
@@ -53,7 +46,8 @@ impl TryFrom<Row> for Business {
             business_id: r.try_get("id")?,
             name: r.try_get("name")?,
             email: r.try_get("email")?,
-            status: BusinessStatus::parse(&r.try_get::<String, _>("status")?),
+            status: parse_status(&r.try_get::<String, _>("status")?),
+            customer_type: parse_customer_type(&r.try_get::<String, _>("customer_type")?),
             created_time: r.try_get("created_time")?,
             updated_time: r.try_get("updated_time")?,
         })
@@ -187,7 +181,7 @@ impl Db {
             Ok(KeyOwner {
                 business_id: r.try_get("business_id")?,
                 key_id: r.try_get("key_id")?,
-                business_status: BusinessStatus::parse(&r.try_get::<String, _>("status")?),
+                business_status: parse_status(&r.try_get::<String, _>("status")?),
             })
         })
         .transpose()

@@ -564,9 +564,11 @@ impl Db {
                attempt_count, next_attempt_time, manual, created_time, updated_time) \
              SELECT w.id, e.business_id, e.id, 'PENDING', 0, $1, 0, $2, $2 \
              FROM events e JOIN webhook_endpoints w ON w.business_id = e.business_id \
-             WHERE e.id IN ({list}) AND w.created_time <= e.created_time \
+             WHERE e.id IN ({list}) AND ((e.target_endpoint_id IS NULL \
+               AND w.created_time <= e.created_time \
                AND (w.all_events = 1 OR EXISTS (SELECT 1 FROM webhook_endpoint_events f \
-                    WHERE f.endpoint_id = w.id AND f.event_code = e.event_code)) \
+                    WHERE f.endpoint_id = w.id AND f.event_code = e.event_code))) \
+               OR e.target_endpoint_id = w.id) \
              ORDER BY e.id, w.id \
              ON CONFLICT (endpoint_id, event_id) DO NOTHING"
         );

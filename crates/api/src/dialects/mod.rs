@@ -67,6 +67,10 @@ pub(crate) async fn caller_for_token(state: &AppState, token: &str) -> Result<Ca
     if owner.business_status != BusinessStatus::Approved {
         return Err(AuthFailure::NotApproved);
     }
+    state
+        .keys
+        .touch(&state.db, &owner.key_id, state.now())
+        .await;
     Ok(Caller {
         business_id: owner.business_id,
         key_id: owner.key_id,

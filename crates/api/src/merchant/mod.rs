@@ -53,4 +53,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::disable))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::retry_delivery))
+        .routes(routes!(webhooks::send_test))
 }

@@ -263,3 +263,34 @@ pub async fn retry_delivery(
         .await?;
     delivery.map(Data).ok_or_else(missing)
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TestEventSent {
+    pub webhook_id: i64,
+    pub event_code: &'static str,
+    /// The `webhook-id` header the receiver will see.
+    pub instance_id: String,
+}
+
+/// Send a `webhook.test` event to this subscription only. It is signed, retried and logged
+/// like any delivery; a disabled subscription keeps it waiting until enabled.
+#[utoipa::path(post, path = "/webhooks/{id}/test", tag = "Webhooks", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Subscription id")),
+    responses((status = 201, body = Envelope<TestEventSent>)))]
+pub async fn send_test(
+    m: Merchant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Created<TestEventSent>> {
+    let webhook_id = webhook_id(&id)?;
+    let instance_id = state
+        .db
+        .send_webhook_test(m.business_id, webhook_id, state.now())
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Created(TestEventSent {
+        webhook_id,
+        event_code: depot_store::webhook_test::WEBHOOK_TEST,
+        instance_id,
+    }))
+}

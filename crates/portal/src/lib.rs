@@ -1,0 +1,58 @@
+//! The merchant portal (`/portal`, SPEC §10): Onflow's OMS for people, server-rendered.
+//!
+//! Pages are axum handlers that take an auth extractor ([`auth::PortalUser`] and friends),
+//! call the operation the API uses, and render an askama template that extends the shared
+//! `layout.html` of `depot-web`. [`router`] lists every page; `depot_web::mount` gives them
+//! sessions, cross-site protection, security headers, the language switch and HTML errors.
+
+pub mod auth;
+pub mod developer;
+pub mod empty;
+pub mod home;
+pub mod nav;
+pub mod register;
+pub mod signin;
+pub mod webhooks;
+
+use axum::routing::{get, post};
+use axum::Router;
+use depot_api::AppState;
+use depot_web::{Face, PORTAL};
+
+/// Every portal page, relative to `/portal`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route(
+            "/register",
+            get(register::register_page).post(register::register),
+        )
+        .route("/login", get(signin::login_page).post(signin::login))
+        .route("/logout", get(signin::logout_page).post(signin::logout))
+        .route(
+            "/password",
+            get(signin::password_page).post(signin::change_password),
+        )
+        .route("/developer", get(developer::show))
+        .route("/developer/keys", post(developer::generate))
+        .route("/developer/keys/{key_id}/reset", post(developer::reset))
+        .route("/developer/keys/{key_id}/revoke", post(developer::revoke))
+        .route("/webhooks", get(webhooks::index).post(webhooks::create))
+        .route("/webhooks/{id}", get(webhooks::show))
+        .route("/webhooks/{id}/rotate", post(webhooks::rotate))
+        .route("/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/webhooks/{id}/disable", post(webhooks::disable))
+        .route("/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/webhooks/{id}/test", post(webhooks::send_test))
+        .route(
+            "/webhooks/deliveries/{delivery_id}/replay",
+            post(webhooks::replay),
+        )
+        .route("/reports", get(empty::reports))
+        .route("/videos", get(empty::videos))
+}
+
+/// The portal as `depot_web::mount` takes it.
+pub fn face() -> (Face, Router<AppState>) {
+    (PORTAL, router())
+}
