@@ -19,6 +19,7 @@ pub mod media;
 pub mod merchant;
 pub mod ops;
 pub mod paging;
+pub mod ranged;
 pub mod rate_limit;
 pub mod upload;
 
