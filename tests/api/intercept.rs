@@ -1081,3 +1081,39 @@ async fn repeated_requests_and_answers_act_once() {
     assert_eq!(app.stock_of(&m, WH, &a).await, (90, 0, 90));
     app.assert_reservations_match_shipments().await;
 }
+
+#[tokio::test]
+async fn an_idempotency_key_replays_the_first_answer() {
+    let app = spawn_app().await;
+    let (m, a) = stocked(&app, 2).await;
+    let code = with_carrier(&app, &m, &a, "IK", 1, &["IN_TRANSIT"]).await;
+    let call = || {
+        send(
+            app.api(
+                &m,
+                Method::POST,
+                &format!("/shipments/b2c/{code}/intercept"),
+            )
+            .header("Idempotency-Key", "intercept-1")
+            .json(&json!({"reason_code": "CUSTOMER_REQUEST"})),
+        )
+    };
+    let first = call().await;
+    let object = first.expect_ok(200).clone();
+    app.clock.advance(10);
+    let again = call().await;
+    assert_eq!(again.expect_ok(200), &object);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    let reused = send(
+        app.api(
+            &m,
+            Method::POST,
+            &format!("/shipments/b2c/{code}/intercept"),
+        )
+        .header("Idempotency-Key", "intercept-1")
+        .json(&json!({"reason_code": "OTHER"})),
+    )
+    .await;
+    reused.expect_error(422, "IDEMPOTENCY_KEY_REUSED");
+    assert_eq!(intercept_events(&app, &m, &code).await.len(), 1);
+}
