@@ -11,6 +11,7 @@ mod dialects;
 mod files;
 mod foundation;
 mod inbound_returns;
+mod intercept;
 mod media;
 mod multiproc;
 mod portal_console;
