@@ -97,6 +97,11 @@ struct Cli {
     /// first server's.
     #[arg(long, default_value_t = 1)]
     processes: usize,
+    /// The servers' per-key rate limit (requests per minute); 0, the default, turns it off.
+    /// Set it high (e.g. 100000000) to measure what the limiter itself costs: on PostgreSQL
+    /// that is the shared limit with its local allowance.
+    #[arg(long, default_value_t = 0)]
+    rate_limit_per_minute: u64,
     /// Worker threads of the load generator's runtime.
     #[arg(long, default_value_t = 2)]
     client_threads: usize,
@@ -259,6 +264,7 @@ async fn drive(
         log_filter: cli.server_log.clone(),
         log_file: dir.join("server.log"),
         storage_dir: dir.join("files"),
+        rate_limit_per_minute: cli.rate_limit_per_minute,
     };
     let client = http::client(cli.concurrency)?;
 

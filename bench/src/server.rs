@@ -22,6 +22,8 @@ pub struct ServerConfig {
     pub log_file: PathBuf,
     /// Where the server keeps uploaded files and media (inside the run's temp dir).
     pub storage_dir: PathBuf,
+    /// The per-key rate limit the server runs with; 0 turns it off.
+    pub rate_limit_per_minute: u64,
 }
 
 impl Server {
@@ -38,7 +40,10 @@ impl Server {
             .arg("--listen")
             .arg(&listen)
             .env("DEPOT_DATABASE_URL", &config.database_url)
-            .env("DEPOT_RATE_LIMIT_PER_MINUTE", "0")
+            .env(
+                "DEPOT_RATE_LIMIT_PER_MINUTE",
+                config.rate_limit_per_minute.to_string(),
+            )
             .env("DEPOT_OPS_TOKEN", &config.ops_token)
             // The webhook scenario's receiver listens on loopback.
             .env("DEPOT_WEBHOOK_ALLOW_PRIVATE", "127.0.0.0/8")
