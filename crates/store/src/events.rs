@@ -14,6 +14,8 @@ pub const RETURN_SHIPMENT_UPDATE_STATUS: &str = "return_shipment.update_status";
 pub const PURCHASE_ORDER_UPDATE_STATUS: &str = "purchase_order.update_status";
 /// Evidence media recorded for a shipment or a return (SPEC §9).
 pub const MEDIA_ADDED: &str = "media.added";
+/// A report finished, DONE or FAILED (SPEC §8).
+pub const REPORT_DONE: &str = "report.done";
 
 pub const ALL_EVENT_CODES: &[&str] = &[
     PRODUCT_UPDATE_STOCK,
@@ -21,6 +23,7 @@ pub const ALL_EVENT_CODES: &[&str] = &[
     RETURN_SHIPMENT_UPDATE_STATUS,
     PURCHASE_ORDER_UPDATE_STATUS,
     MEDIA_ADDED,
+    REPORT_DONE,
 ];
 
 /// An event rendered and ready to be written: one body per language (status labels
