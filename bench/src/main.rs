@@ -11,6 +11,7 @@
 mod baseline;
 mod http;
 mod load;
+mod exports;
 mod media;
 mod report;
 mod scenarios;
