@@ -9,9 +9,9 @@
 //! See `bench/README.md`.
 
 mod baseline;
+mod exports;
 mod http;
 mod load;
-mod exports;
 mod media;
 mod report;
 mod scenarios;

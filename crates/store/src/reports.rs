@@ -525,11 +525,7 @@ impl ReportReader {
         }
         let (mut filter, from) = self.base();
         let (select, order, key) = match self.spec {
-            ReportSpec::Shipments(_) => (
-                SHIPMENT_ROW,
-                "s.id, l.position",
-                Key::Pair("s.id", "l.position"),
-            ),
+            ReportSpec::Shipments(_) => (SHIPMENT_ROW, "s.id, l.id", Key::Pair("s.id", "l.id")),
             ReportSpec::StockSnapshot { .. } => (
                 SNAPSHOT_ROW,
                 "g.warehouse_id, g.product_id, g.stock_level",
@@ -540,11 +536,7 @@ impl ReportReader {
                 "g.created_time, g.id",
                 Key::Pair("g.created_time", "g.id"),
             ),
-            ReportSpec::Returns { .. } => (
-                RETURN_ROW,
-                "r.id, l.position",
-                Key::Pair("r.id", "l.position"),
-            ),
+            ReportSpec::Returns { .. } => (RETURN_ROW, "r.id, l.id", Key::Pair("r.id", "l.id")),
             ReportSpec::PurchaseOrders(_) => (PO_ROW, "po.id, l.id", Key::Pair("po.id", "l.id")),
         };
         if let Some((a, b, c)) = &self.after {
@@ -575,11 +567,9 @@ impl ReportReader {
             return Ok(Vec::new());
         };
         self.after = Some(match self.spec {
-            ReportSpec::Shipments(_) => (
-                last.try_get("id")?,
-                last.try_get("position")?,
-                String::new(),
-            ),
+            ReportSpec::Shipments(_) => {
+                (last.try_get("id")?, last.try_get("line_id")?, String::new())
+            }
             ReportSpec::StockSnapshot { .. } => (
                 last.try_get("warehouse_id")?,
                 last.try_get("product_id")?,
@@ -590,11 +580,9 @@ impl ReportReader {
                 last.try_get("id")?,
                 String::new(),
             ),
-            ReportSpec::Returns { .. } => (
-                last.try_get("id")?,
-                last.try_get("position")?,
-                String::new(),
-            ),
+            ReportSpec::Returns { .. } => {
+                (last.try_get("id")?, last.try_get("line_id")?, String::new())
+            }
             ReportSpec::PurchaseOrders(_) => {
                 (last.try_get("id")?, last.try_get("line_id")?, String::new())
             }
@@ -874,7 +862,7 @@ const LEDGER_ROW: &str = "g.id, g.created_time, g.warehouse_id, g.product_id, g.
 
 const RETURN_ROW: &str = "r.id, r.merchant_return_tracking_code_reference, r.shipment_id, \
     r.status, r.status_time, w.warehouse_code, r.partner_tracking_code, \
-    r.return_courier_tracking_code, l.position, l.product_id, l.sku, p.name AS product_name, \
+    r.return_courier_tracking_code, l.id AS line_id, l.product_id, l.sku, p.name AS product_name, \
     l.product_quantity, r.created_time, r.updated_time, r.received_time, r.cancelled_time, r.note";
 
 const PO_ROW: &str = "po.id, po.merchant_po_reference, po.status, po.status_time, \

@@ -35,5 +35,9 @@ CREATE INDEX reports_expires ON reports(expires_time);
 -- The business's time zone: report times are written in it.
 ALTER TABLE businesses ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Asia/Ho_Chi_Minh';
 
--- The stock ledger report reads a business's movements by time.
+-- Reports read a business's rows in id order, a page after the last id read (keyset), and
+-- the stock ledger's movements by time.
+CREATE INDEX shipments_business_id ON shipments(business_id, id);
+CREATE INDEX return_shipments_business_id ON return_shipments(business_id, id);
+CREATE INDEX purchase_orders_business_id ON purchase_orders(business_id, id);
 CREATE INDEX stock_ledger_business_time ON stock_ledger(business_id, created_time, id);
