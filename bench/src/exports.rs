@@ -35,7 +35,7 @@ async fn reads(api: Api, history: (i64, i64), stop: Arc<AtomicBool>) -> Outcome 
         workers.push(tokio::spawn(async move {
             let mut i = w as u64;
             while !stop.load(Ordering::Relaxed) {
-                let req = if i % 5 == 0 {
+                let req = if i.is_multiple_of(5) {
                     api.merchant(Method::GET, "/shipments/b2c?page=1&page_size=50")
                 } else {
                     let id = history.0 + (mix(i) % ((history.1 - history.0 + 1) as u64)) as i64;

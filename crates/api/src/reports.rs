@@ -857,7 +857,7 @@ mod tests {
     #[test]
     fn filters_are_validated_per_report() {
         let detail = |r: ApiResult<(ReportSpec, Format)>| {
-            let e = r.err().expect("refused");
+            let e = r.expect_err("refused");
             assert_eq!(e.code, ErrorCode::InvalidPayload);
             e.detail.map(|d| *d).unwrap()
         };
