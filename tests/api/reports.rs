@@ -726,3 +726,65 @@ async fn a_running_report_whose_process_died_is_finished_by_another() {
     assert_eq!(done, 1, "report.done once");
     let _ = std::fs::remove_dir_all(&storage);
 }
+
+/// `depot report` writes the same file from the shell, and refuses what the API refuses.
+#[tokio::test]
+async fn the_cli_writes_a_report_to_a_file() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let out = std::env::temp_dir().join(format!(
+        "depot-report-{}.csv",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
+            .args(["--database-url", &app.db_url(), "report"])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("depot runs")
+    };
+    let business = f.m.business_id.to_string();
+    let out_arg = out.display().to_string();
+    let done = run(&[
+        "--business",
+        &business,
+        "--type",
+        "shipments",
+        "--format",
+        "csv",
+        "--filter",
+        "status=CANCELLED",
+        "--lang",
+        "en",
+        "--out",
+        &out_arg,
+    ]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(String::from_utf8_lossy(&done.stdout).contains("1 rows written"));
+    let rows = csv_rows(&std::fs::read(&out).unwrap());
+    assert_eq!(rows[0][0], "Tracking code");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][0], f.cancelled);
+    let refused = run(&[
+        "--business",
+        &business,
+        "--type",
+        "stock_ledger",
+        "--format",
+        "csv",
+        "--out",
+        &out_arg,
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("filters.from"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let _ = std::fs::remove_file(&out);
+}
