@@ -742,16 +742,13 @@ async fn produce(
     if let Some(parent) = path.parent() {
         tokio::fs::create_dir_all(parent).await?;
     }
-    let temp = path.with_extension(format!("part-{}", uuid::Uuid::new_v4().simple()));
-    let written = write_file(state, report, fence, spec, format, zone, &temp).await;
-    let rows = match written {
-        Ok(Some(rows)) => rows,
-        other => {
-            let _ = tokio::fs::remove_file(&temp).await;
-            return other.map(|_| Produced::LeaseLost);
-        }
+    let temp = TempFile(path.with_extension(format!("part-{}", uuid::Uuid::new_v4().simple())));
+    let rows = match write_file(state, report, fence, spec, format, zone, &temp.0).await? {
+        Some(rows) => rows,
+        None => return Ok(Produced::LeaseLost),
     };
-    tokio::fs::rename(&temp, &path).await?;
+    // Renamed: dropping `temp` then removes nothing.
+    tokio::fs::rename(&temp.0, &path).await?;
     if let Some(parent) = path.parent() {
         // The rename itself survives a crash once the directory is synced.
         let dir = parent.to_path_buf();
@@ -773,6 +770,16 @@ async fn produce(
         size,
         rows: rows as i64,
     }))
+}
+
+/// A temporary file removed when dropped: a run that fails, loses its lease or is cancelled
+/// (its process stopping) leaves nothing behind.
+struct TempFile(std::path::PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Streams the rows into `temp`, writing the progress now and then. None when the lease was
