@@ -74,6 +74,32 @@ enum Command {
     /// Manage operator console accounts.
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// Write a business's report to a file (the reports of the merchant API, SPEC §8), with a
+    /// progress bar on the terminal.
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The business whose data the report holds.
+    #[arg(long)]
+    business: i64,
+    /// shipments, stock_snapshot, stock_ledger, returns or purchase_orders.
+    #[arg(long = "type")]
+    report_type: String,
+    /// csv or xlsx.
+    #[arg(long)]
+    format: String,
+    /// A filter as NAME=VALUE, as the API's `filters` (repeat for several), e.g.
+    /// --filter status=DELIVERED --filter created_time_from=1800000000.
+    #[arg(long = "filter")]
+    filters: Vec<String>,
+    /// The language of the headers and labels: vi or en.
+    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+    lang: String,
+    /// The file to write (replaced once the report is complete).
+    #[arg(long)]
+    out: std::path::PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -144,6 +170,9 @@ struct ServeArgs {
     /// Days evidence media are kept after upload; older ones are deleted. 0 keeps them for ever.
     #[arg(long, env = "DEPOT_MEDIA_RETENTION_DAYS", default_value_t = 90)]
     media_retention_days: u32,
+    /// Days a finished report's file is kept; older ones are deleted. 0 keeps them for ever.
+    #[arg(long, env = "DEPOT_REPORT_RETENTION_DAYS", default_value_t = 7)]
+    report_retention_days: u32,
     /// Base of every URL Depot hands out, as clients reach it (e.g. https://depot.example.com);
     /// http://<listen address> by default.
     #[arg(long, env = "DEPOT_PUBLIC_URL")]
@@ -285,6 +314,7 @@ async fn main() -> anyhow::Result<()> {
             role,
             warehouses,
         }) => create_operator(&db, &email, &role, &warehouses, clock.now()).await?,
+        Command::Report(args) => report(&db, args).await?,
     }
     db.close().await;
     Ok(())
@@ -330,6 +360,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         storage_dir: args.storage_dir,
         media_limit_bytes: args.media_limit_bytes,
         media_retention_days: args.media_retention_days,
+        report_retention_days: args.report_retention_days,
         webhook_policy: policy.clone(),
         job_lease: Duration::from_secs(args.job_lease_secs.max(1)),
         ..Config::default()
@@ -372,6 +403,71 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         let _ = worker.await;
     }
     tracing::info!("depot stopped");
+    Ok(())
+}
+
+/// `depot report`: validates like the API, then streams the report into `--out` (through a
+/// temporary file beside it, renamed at the end).
+async fn report(db: &Db, args: ReportArgs) -> anyhow::Result<()> {
+    let mut filters = serde_json::Map::new();
+    for f in &args.filters {
+        let Some((name, value)) = f.split_once('=') else {
+            bail!("--filter {f}: expected NAME=VALUE");
+        };
+        filters.insert(name.trim().to_string(), serde_json::Value::from(value));
+    }
+    let (spec, format) =
+        depot_api::reports::parse_request(&args.report_type, &args.format, &filters).map_err(
+            |e| {
+                let detail = e.detail.map(|d| d.to_string()).unwrap_or_default();
+                anyhow::anyhow!("report refused: {detail}")
+            },
+        )?;
+    if db.business(args.business).await?.is_none() {
+        bail!("no business {}", args.business);
+    }
+    let lang = if args.lang == "en" {
+        depot_domain::Lang::En
+    } else {
+        depot_domain::Lang::Vi
+    };
+    let temp = args.out.with_extension("part");
+    let file =
+        std::fs::File::create(&temp).with_context(|| format!("creating {}", temp.display()))?;
+    let sync = file.try_clone()?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} rows ({per_sec}, {eta} left)",
+        )
+        .expect("a valid template"),
+    );
+    let written = depot_api::reports::write_report(
+        db,
+        args.business,
+        spec,
+        format,
+        lang,
+        file,
+        |rows, total| {
+            bar.set_length(total);
+            bar.set_position(rows);
+        },
+    )
+    .await;
+    let rows = match written {
+        Ok(rows) => rows,
+        Err(e) => {
+            bar.abandon();
+            let _ = std::fs::remove_file(&temp);
+            bail!("writing the report: {e}");
+        }
+    };
+    sync.sync_all()?;
+    std::fs::rename(&temp, &args.out)
+        .with_context(|| format!("renaming {} to {}", temp.display(), args.out.display()))?;
+    bar.finish_and_clear();
+    println!("{rows} rows written to {}", args.out.display());
     Ok(())
 }
 

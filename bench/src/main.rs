@@ -9,6 +9,7 @@
 //! See `bench/README.md`.
 
 mod baseline;
+mod exports;
 mod http;
 mod load;
 mod media;

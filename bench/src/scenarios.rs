@@ -34,6 +34,7 @@ pub const ALL: &[&str] = &[
     "mixed",
     "media-upload",
     "media-range",
+    "report-shipments",
 ];
 
 /// What a run knows while it drives one server.
@@ -179,6 +180,7 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
         "mixed" => mixed(ctx).await,
         "media-upload" => crate::media::media_upload(ctx).await,
         "media-range" => crate::media::media_range(ctx).await,
+        "report-shipments" => crate::exports::report_shipments(ctx).await,
         other => anyhow::bail!("unknown scenario {other}"),
     }
 }

@@ -20,6 +20,7 @@ mod portal_security;
 mod portal_signup;
 mod portal_webhooks;
 mod races;
+mod reports;
 mod shipments;
 mod webhook_proxy;
 mod webhooks;

@@ -39,6 +39,8 @@ pub struct DepotBuilder {
     database_url: String,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    /// A storage directory shared with other processes (each has its own otherwise).
+    storage: Option<PathBuf>,
 }
 
 impl DepotBuilder {
@@ -54,6 +56,12 @@ impl DepotBuilder {
         self
     }
 
+    /// Keeps files in `dir`, which other processes of the test may share.
+    pub fn storage(mut self, dir: &str) -> DepotBuilder {
+        self.storage = Some(PathBuf::from(dir));
+        self
+    }
+
     pub fn env(mut self, name: &str, value: &str) -> DepotBuilder {
         self.env.push((name.to_string(), value.to_string()));
         self
@@ -64,7 +72,10 @@ impl DepotBuilder {
         let port = free_port();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let log = std::env::temp_dir().join(format!("depot-proc-{id}.log"));
-        let storage = std::env::temp_dir().join(format!("depot-proc-{id}-files"));
+        let storage = self
+            .storage
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join(format!("depot-proc-{id}-files")));
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_depot"));
         command
             .args(["--database-url", &self.database_url, "serve"])
@@ -126,6 +137,7 @@ impl Depot {
             database_url: database_url.to_string(),
             args: Vec::new(),
             env: Vec::new(),
+            storage: None,
         }
         .arg("--rate-limit-per-minute", "0")
         .arg("--webhook-allow-private", "127.0.0.0/8")

@@ -611,6 +611,20 @@ async fn real_changes_deliver_every_event_kind_signed() {
     )
     .await
     .expect_ok(201);
+    // A report, rendered by the server's background worker: `report.done`.
+    let report = send(
+        app.api(&m, Method::POST, "/reports")
+            .json(&json!({"type": "stock_snapshot", "format": "csv"})),
+    )
+    .await;
+    let report_id = report.expect_ok(202)["report_id"].as_i64().unwrap();
+    for _ in 0..1200 {
+        let r = send(app.api(&m, Method::GET, &format!("/reports/{report_id}"))).await;
+        if r.expect_ok(200)["status"] == "DONE" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let outbox = app.events(m.business_id).await;
     worker(&app).run_until_idle().await.unwrap();

@@ -79,6 +79,18 @@ pub fn scheduler(state: &AppState) -> Scheduler {
         let state = media_state.clone();
         async move { crate::media::purge_expired(&state).await.map(|_| ()) }
     });
+    // Render queued reports, two at a time per process; each on one process only.
+    let report_state = state.clone();
+    jobs.queue(depot_store::reports::REPORT_JOB, 2, move |job| {
+        let state = report_state.clone();
+        async move { crate::reports::run_job(&state, job).await }
+    });
+    // Delete reports past their retention (rows, then files).
+    let report_retention = state.clone();
+    jobs.every("report-retention", HOUSEKEEPING_EVERY, move |_ctx| {
+        let state = report_retention.clone();
+        async move { crate::reports::purge_expired(&state).await.map(|_| ()) }
+    });
     // Fold the shipment count rows PostgreSQL's triggers append, so a list's total keeps
     // summing a handful of rows (SQLite updates its counts in place).
     if state.db.backend() == Backend::Postgres {

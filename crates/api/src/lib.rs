@@ -21,6 +21,7 @@ pub mod ops;
 pub mod paging;
 pub mod ranged;
 pub mod rate_limit;
+pub mod reports;
 pub mod upload;
 
 use axum::extract::{Request, State};
@@ -66,6 +67,9 @@ pub struct Config {
     /// Days evidence media are kept after upload; housekeeping deletes older ones. 0 keeps
     /// them for ever.
     pub media_retention_days: u32,
+    /// Days a finished report's file is kept; housekeeping deletes older ones. 0 keeps them
+    /// for ever.
+    pub report_retention_days: u32,
     /// Which webhook target addresses subscriptions may use (`DEPOT_WEBHOOK_ALLOW_PRIVATE`).
     pub webhook_policy: Arc<depot_webhooks::AddressPolicy>,
     /// This process's name in the job lease table (host, pid, random suffix).
@@ -86,6 +90,7 @@ impl Default for Config {
             storage_dir: PathBuf::from("./depot-files"),
             media_limit_bytes: 500 * 1024 * 1024,
             media_retention_days: 90,
+            report_retention_days: 7,
             webhook_policy: Arc::default(),
             instance: depot_store::coordination::process_identity(),
             job_lease: Duration::from_secs(15),
@@ -202,6 +207,7 @@ fn routes(state: &AppState) -> Router<AppState> {
     let (ops, _) = ops::router().split_for_parts();
     let (files, _) = files::router().split_for_parts();
     let (media, _) = media::router().split_for_parts();
+    let (report_files, _) = reports::router().split_for_parts();
     // The dialects carry their own auth, rate limit and error shapes: not behind the merchant
     // layer, and not under `/api/v1`.
     let (dialects, _) = dialects::router().split_for_parts();
@@ -211,6 +217,7 @@ fn routes(state: &AppState) -> Router<AppState> {
         .nest("/ops/v1", ops)
         .merge(files)
         .merge(media)
+        .merge(report_files)
         .merge(dialects)
 }
 
@@ -224,6 +231,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(prefixed(ops_doc, "/ops/v1"));
     doc.merge(files_doc);
     doc.merge(media::router().split_for_parts().1);
+    doc.merge(reports::router().split_for_parts().1);
     // Already under their real paths (`/shipper/…`, `/ithink/…`, `/trendyol/…`): the dialect
     // router nests each provider with utoipa-axum, which prefixes the documented paths too.
     let (_, dialects_doc) = dialects::router().split_for_parts();

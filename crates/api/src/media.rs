@@ -12,10 +12,10 @@ use crate::upload::{FileHead, FILE_FIELD};
 use crate::AppState;
 use axum::extract::{Path, Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_RANGE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_DISPOSITION, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::HeaderValue;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use depot_domain::ErrorCode;
 use depot_store::files::is_file_token;
 use depot_store::media::MediaRecord;
@@ -196,17 +196,7 @@ pub async fn download(
             tracing::error!(key = %record.storage_key, "media row without bytes in storage");
             return Err(ApiError::internal());
         }
-        Served::Unsatisfiable { size } => {
-            let mut res = ApiError::new(ErrorCode::RangeNotSatisfiable)
-                .with_detail(serde_json::json!({
-                    "range": [format!("must be one range within the file's {size} bytes")],
-                }))
-                .into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                res.headers_mut().insert(CONTENT_RANGE, v);
-            }
-            return Ok(res);
-        }
+        Served::Unsatisfiable { size } => return Ok(crate::ranged::unsatisfiable(size)),
     };
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&content_disposition(true, &record.file_name)) {

@@ -6,14 +6,16 @@
 //! streams its remainder from the same open file. The `Range` header is parsed and checked by
 //! `http-range-header`, the parser `tower-http` uses.
 
+use crate::error::ApiError;
 use axum::body::Body;
 use axum::http::header::{
     ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH, IF_RANGE,
     RANGE,
 };
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use depot_domain::ErrorCode;
 use futures_util::StreamExt;
 use std::io;
 use std::ops::RangeInclusive;
@@ -111,6 +113,19 @@ pub async fn serve(
         _ => Body::from(first),
     };
     Ok(Served::Bytes(res.body(body).map_err(io::Error::other)?))
+}
+
+/// The 416 answer: in the envelope, with the file's size in `Content-Range`.
+pub fn unsatisfiable(size: u64) -> Response {
+    let mut res = ApiError::new(ErrorCode::RangeNotSatisfiable)
+        .with_detail(serde_json::json!({
+            "range": [format!("must be one range within the file's {size} bytes")],
+        }))
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        res.headers_mut().insert(CONTENT_RANGE, v);
+    }
+    res
 }
 
 struct Opened {

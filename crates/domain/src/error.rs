@@ -77,6 +77,7 @@ error_codes! {
     WebhookDeliveryNotFound = 404, "Webhook delivery not found", "Không tìm thấy lượt gửi webhook";
     MediaNotFound = 404, "Media not found", "Không tìm thấy tệp bằng chứng";
     RangeNotSatisfiable = 416, "The requested range is outside the file", "Khoảng dữ liệu yêu cầu nằm ngoài tệp";
+    ReportNotFound = 404, "Report not found", "Không tìm thấy báo cáo";
     // Accounts and sign-in (the portal and the console).
     EmailTaken = 400, "This email already has an account", "Email này đã có tài khoản";
     WeakPassword = 422, "Password too weak: use at least 10 characters and avoid common words, names and sequences", "Mật khẩu quá yếu: dùng ít nhất 10 ký tự, tránh từ thông dụng, tên và dãy dễ đoán";

@@ -16,6 +16,8 @@ pub const PURCHASE_ORDER_UPDATE_STATUS: &str = "purchase_order.update_status";
 pub const MEDIA_ADDED: &str = "media.added";
 /// A change of a shipment's intercept request (SPEC §7).
 pub const SHIPMENT_INTERCEPT: &str = "shipment.intercept";
+/// A report finished, DONE or FAILED (SPEC §8).
+pub const REPORT_DONE: &str = "report.done";
 
 pub const ALL_EVENT_CODES: &[&str] = &[
     PRODUCT_UPDATE_STOCK,
@@ -24,6 +26,7 @@ pub const ALL_EVENT_CODES: &[&str] = &[
     PURCHASE_ORDER_UPDATE_STATUS,
     MEDIA_ADDED,
     SHIPMENT_INTERCEPT,
+    REPORT_DONE,
 ];
 
 /// An event rendered and ready to be written: one body per language (status labels

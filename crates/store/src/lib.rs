@@ -22,6 +22,7 @@ pub mod list;
 pub mod media;
 pub mod products;
 pub mod purchase_orders;
+pub mod reports;
 pub mod returns;
 pub mod sessions;
 pub mod shipments;

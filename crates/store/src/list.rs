@@ -54,6 +54,20 @@ impl Filter {
         self
     }
 
+    /// Adds a clause where `?1`, `?2`, … stand for `values` in order, so one value may be
+    /// named twice (a keyset condition: `s.id >= ?1 AND (s.id > ?1 OR l.position > ?2)`).
+    pub fn numbered(&mut self, clause: &str, values: Vec<Bind>) -> &mut Filter {
+        let first = self.binds.len() + 1;
+        let mut clause = clause.to_string();
+        // Highest first, so `?1` never eats the start of `?12`.
+        for i in (1..=values.len()).rev() {
+            clause = clause.replace(&format!("?{i}"), &format!("${}", first + i - 1));
+        }
+        self.binds.extend(values);
+        self.clauses.push(clause);
+        self
+    }
+
     /// `column IN ($a, $b, …)`, one placeholder per value; an empty list matches nothing.
     pub fn int_in(&mut self, column: &str, values: &[i64]) -> &mut Filter {
         if values.is_empty() {
@@ -250,6 +264,19 @@ mod tests {
         assert_eq!(
             tail,
             " ORDER BY p.created_time DESC, p.id DESC LIMIT 51 OFFSET 0"
+        );
+    }
+
+    #[test]
+    fn numbered_values_may_repeat() {
+        let mut f = Filter::new();
+        f.int("s.business_id = ?", 7).numbered(
+            "s.id >= ?1 AND (s.id > ?1 OR l.position > ?2)",
+            vec![Bind::Int(10), Bind::Int(2)],
+        );
+        assert_eq!(
+            f.where_sql(),
+            " WHERE s.business_id = $1 AND s.id >= $2 AND (s.id > $2 OR l.position > $3)"
         );
     }
 

@@ -465,26 +465,7 @@ impl Db {
         f: &PoFilter,
         page: &PageRequest,
     ) -> Result<PageOf<PurchaseOrder>> {
-        let mut filter = Filter::new();
-        filter.int("po.business_id = ?", business_id);
-        filter.opt_int("po.status = ?", f.status);
-        if let Some(code) = f.warehouse_code.as_deref().filter(|c| !c.is_empty()) {
-            filter.text(
-                "po.warehouse_id = (SELECT id FROM warehouses WHERE warehouse_code = ?)",
-                code,
-            );
-        }
-        if let Some(code) = f.po_code.as_deref().filter(|c| !c.is_empty()) {
-            filter.int(
-                "po.id = ?",
-                CodeKind::PurchaseOrder.parse(code).unwrap_or(-1),
-            );
-        }
-        filter.opt_text(
-            "po.merchant_po_reference = ?",
-            f.merchant_po_reference.as_deref(),
-        );
-        filter.time_range("po", &f.times);
+        let mut filter = po_filter(business_id, f);
         let total = self.count("purchase_orders po", &filter).await?;
         let tail = page.apply(&mut filter, "po");
         let clause = format!("{}{tail}", filter.conditions());
@@ -682,4 +663,30 @@ async fn lock_po(
         return Ok(None);
     }
     load_po(&mut **tx, id).await
+}
+
+/// The WHERE clauses on `po` of the PO list's filters, scoped to a business; the purchase
+/// orders report takes the same.
+pub(crate) fn po_filter(business_id: i64, f: &PoFilter) -> Filter {
+    let mut filter = Filter::new();
+    filter.int("po.business_id = ?", business_id);
+    filter.opt_int("po.status = ?", f.status);
+    if let Some(code) = f.warehouse_code.as_deref().filter(|c| !c.is_empty()) {
+        filter.text(
+            "po.warehouse_id = (SELECT id FROM warehouses WHERE warehouse_code = ?)",
+            code,
+        );
+    }
+    if let Some(code) = f.po_code.as_deref().filter(|c| !c.is_empty()) {
+        filter.int(
+            "po.id = ?",
+            CodeKind::PurchaseOrder.parse(code).unwrap_or(-1),
+        );
+    }
+    filter.opt_text(
+        "po.merchant_po_reference = ?",
+        f.merchant_po_reference.as_deref(),
+    );
+    filter.time_range("po", &f.times);
+    filter
 }

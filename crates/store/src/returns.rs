@@ -436,31 +436,7 @@ impl Db {
         f: &ReturnFilter,
         page: &PageRequest,
     ) -> Result<PageOf<ReturnShipment>> {
-        let mut filter = Filter::new();
-        filter.int("r.business_id = ?", business_id);
-        filter.opt_int("r.status = ?", f.status);
-        if let Some(code) = f.warehouse_code.as_deref().filter(|c| !c.is_empty()) {
-            filter.text(
-                "r.warehouse_id = (SELECT id FROM warehouses WHERE warehouse_code = ?)",
-                code,
-            );
-        }
-        if let Some(code) = f
-            .shipment_tracking_code
-            .as_deref()
-            .filter(|c| !c.is_empty())
-        {
-            filter.int(
-                "r.shipment_id = ?",
-                CodeKind::Shipment.parse(code).unwrap_or(-1),
-            );
-        }
-        if let Some(code) = f.return_tracking_code.as_deref().filter(|c| !c.is_empty()) {
-            filter.int(
-                "r.id = ?",
-                CodeKind::ReturnShipment.parse(code).unwrap_or(-1),
-            );
-        }
+        let mut filter = return_filter(business_id, f);
         let total = self.count("return_shipments r", &filter).await?;
         let tail = page.apply(&mut filter, "r");
         let clause = format!("{}{tail}", filter.conditions());
@@ -626,4 +602,35 @@ impl Db {
         tx.commit().await?;
         Ok(Ok(done))
     }
+}
+
+/// The WHERE clauses on `r` of the return list's filters, scoped to a business; the returns
+/// report takes the same.
+pub(crate) fn return_filter(business_id: i64, f: &ReturnFilter) -> Filter {
+    let mut filter = Filter::new();
+    filter.int("r.business_id = ?", business_id);
+    filter.opt_int("r.status = ?", f.status);
+    if let Some(code) = f.warehouse_code.as_deref().filter(|c| !c.is_empty()) {
+        filter.text(
+            "r.warehouse_id = (SELECT id FROM warehouses WHERE warehouse_code = ?)",
+            code,
+        );
+    }
+    if let Some(code) = f
+        .shipment_tracking_code
+        .as_deref()
+        .filter(|c| !c.is_empty())
+    {
+        filter.int(
+            "r.shipment_id = ?",
+            CodeKind::Shipment.parse(code).unwrap_or(-1),
+        );
+    }
+    if let Some(code) = f.return_tracking_code.as_deref().filter(|c| !c.is_empty()) {
+        filter.int(
+            "r.id = ?",
+            CodeKind::ReturnShipment.parse(code).unwrap_or(-1),
+        );
+    }
+    filter
 }

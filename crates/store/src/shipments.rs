@@ -971,32 +971,7 @@ impl Db {
         f: &ShipmentFilter,
         page: &PageRequest,
     ) -> Result<PageOf<Shipment>> {
-        let mut filter = Filter::new();
-        filter.int("s.business_id = ?", business_id);
-        filter.opt_int("s.status = ?", f.status);
-        if let Some(code) = f.warehouse_code.as_deref().filter(|c| !c.is_empty()) {
-            filter.text(
-                "s.warehouse_id = (SELECT id FROM warehouses WHERE warehouse_code = ?)",
-                code,
-            );
-        }
-        filter.opt_text("s.platform = ?", f.platform.as_deref());
-        if let Some(code) = f.tracking_code.as_deref().filter(|c| !c.is_empty()) {
-            filter.int("s.id = ?", CodeKind::Shipment.parse(code).unwrap_or(-1));
-        }
-        filter.opt_text(
-            "s.merchant_tracking_code_reference = ?",
-            f.merchant_tracking_code_reference.as_deref(),
-        );
-        filter.opt_text(
-            "s.courier_tracking_code = ?",
-            f.courier_tracking_code.as_deref(),
-        );
-        filter.time_range("s", &f.times);
-        filter.opt_text(
-            "s.intercept_status = ?",
-            f.intercept_status.map(InterceptStatus::as_str),
-        );
+        let mut filter = shipment_filter(business_id, f);
         let total = if f.only_status() {
             self.count_by_status(business_id, f.status).await?
         } else {
@@ -1130,4 +1105,36 @@ impl Db {
         tx.commit().await?;
         Ok(Ok(shipment))
     }
+}
+
+/// The WHERE clauses on `s` of the shipment list's filters (SPEC §3.4), scoped to a business;
+/// the shipments report takes the same.
+pub(crate) fn shipment_filter(business_id: i64, f: &ShipmentFilter) -> Filter {
+    let mut filter = Filter::new();
+    filter.int("s.business_id = ?", business_id);
+    filter.opt_int("s.status = ?", f.status);
+    if let Some(code) = f.warehouse_code.as_deref().filter(|c| !c.is_empty()) {
+        filter.text(
+            "s.warehouse_id = (SELECT id FROM warehouses WHERE warehouse_code = ?)",
+            code,
+        );
+    }
+    filter.opt_text("s.platform = ?", f.platform.as_deref());
+    if let Some(code) = f.tracking_code.as_deref().filter(|c| !c.is_empty()) {
+        filter.int("s.id = ?", CodeKind::Shipment.parse(code).unwrap_or(-1));
+    }
+    filter.opt_text(
+        "s.merchant_tracking_code_reference = ?",
+        f.merchant_tracking_code_reference.as_deref(),
+    );
+    filter.opt_text(
+        "s.courier_tracking_code = ?",
+        f.courier_tracking_code.as_deref(),
+    );
+    filter.time_range("s", &f.times);
+    filter.opt_text(
+        "s.intercept_status = ?",
+        f.intercept_status.map(InterceptStatus::as_str),
+    );
+    filter
 }

@@ -35,6 +35,9 @@ pub struct Business {
     /// API_USER or OMS_USER.
     #[schema(value_type = String, example = "API_USER")]
     pub customer_type: CustomerType,
+    /// The IANA time zone report times are written in (`Asia/Ho_Chi_Minh` by default).
+    #[schema(example = "Asia/Ho_Chi_Minh")]
+    pub time_zone: String,
     pub created_time: i64,
     pub updated_time: i64,
 }
@@ -48,6 +51,7 @@ impl TryFrom<Row> for Business {
             email: r.try_get("email")?,
             status: parse_status(&r.try_get::<String, _>("status")?),
             customer_type: parse_customer_type(&r.try_get::<String, _>("customer_type")?),
+            time_zone: r.try_get("time_zone")?,
             created_time: r.try_get("created_time")?,
             updated_time: r.try_get("updated_time")?,
         })
@@ -116,6 +120,25 @@ impl Db {
             .bind(id)
             .fetch_optional(self.reader())
             .await?;
+        row.map(Business::try_from).transpose()
+    }
+
+    /// Sets the business's time zone (an IANA name the caller checked). None when there is
+    /// no such business.
+    pub async fn set_business_time_zone(
+        &self,
+        id: i64,
+        time_zone: &str,
+        now: i64,
+    ) -> Result<Option<Business>> {
+        let row = crate::sql::query(
+            "UPDATE businesses SET time_zone = $2, updated_time = $3 WHERE id = $1 RETURNING *",
+        )
+        .bind(id)
+        .bind(time_zone)
+        .bind(now)
+        .fetch_optional(self.writer())
+        .await?;
         row.map(Business::try_from).transpose()
     }
 

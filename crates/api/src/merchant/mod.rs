@@ -48,6 +48,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::cancel_return))
         .routes(routes!(media::shipment_media))
         .routes(routes!(media::return_media))
+        .routes(routes!(
+            crate::reports::create_report,
+            crate::reports::list_reports
+        ))
+        .routes(routes!(crate::reports::get_report))
         .merge(files::router())
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get_one, webhooks::delete))

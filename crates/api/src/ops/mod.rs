@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_business))
         .routes(routes!(business))
         .routes(routes!(approve_business))
+        .routes(routes!(set_time_zone))
         .routes(routes!(create_api_key))
         .routes(routes!(revoke_api_key))
         .routes(routes!(reset_api_key))
@@ -126,6 +127,39 @@ pub async fn approve_business(
     let b = state
         .db
         .approve_business(business_id(&id)?, state.now())
+        .await?;
+    b.map(Data)
+        .ok_or_else(|| ApiError::new(ErrorCode::BusinessNotFound))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TimeZoneSetting {
+    /// An IANA time zone name; report times are written in it.
+    #[schema(example = "Asia/Ho_Chi_Minh")]
+    pub time_zone: String,
+}
+
+/// Set the business's time zone (`Asia/Ho_Chi_Minh` until set): the times of its reports
+/// are written in it.
+#[utoipa::path(put, path = "/businesses/{business_id}/time-zone", tag = "Operator", security(("ops_token" = [])),
+    request_body = TimeZoneSetting, responses((status = 200, body = Envelope<Business>)))]
+pub async fn set_time_zone(
+    _: Operator,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<TimeZoneSetting>,
+) -> ApiResult<Data<Business>> {
+    let id = business_id(&id)?;
+    let zone = body.time_zone.trim();
+    if depot_reports::Zone::named(zone).is_err() {
+        return Err(ApiError::invalid_field(
+            "time_zone",
+            "must be an IANA time zone name, e.g. Asia/Ho_Chi_Minh",
+        ));
+    }
+    let b = state
+        .db
+        .set_business_time_zone(id, zone, state.now())
         .await?;
     b.map(Data)
         .ok_or_else(|| ApiError::new(ErrorCode::BusinessNotFound))

@@ -23,6 +23,10 @@ pub struct QueuedJob {
     /// 1 on the first run.
     pub attempt: i64,
     pub max_attempts: i64,
+    /// This run's lease token: a handler that writes its own rows can fence them with it
+    /// (`… WHERE EXISTS (SELECT 1 FROM jobs WHERE id = … AND lease_token = …)`), so a run
+    /// that lost its lease changes nothing.
+    pub lease_token: String,
 }
 
 /// A job's state, for whoever shows it (a report's status…).
@@ -107,6 +111,7 @@ impl Db {
                     payload: r.try_get("payload")?,
                     attempt: r.try_get("attempts")?,
                     max_attempts: r.try_get("max_attempts")?,
+                    lease_token: token.clone(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
