@@ -11,6 +11,7 @@ pub mod codes;
 pub mod error;
 pub mod lang;
 pub mod money;
+pub mod quantity;
 pub mod status;
 pub mod stock;
 
