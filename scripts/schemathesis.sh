@@ -79,6 +79,8 @@ status=0
 run --exclude-path-regex '^/ops/' -H "Authorization: $api_key" || status=1
 echo "== schemathesis on $database_url: operator API" >&2
 run --include-path-regex '^/ops/' -H "Authorization: Bearer $ops_token" || status=1
+# What the server answered, by status: a run that only met 401s or 404s would test little.
+echo "== replies by status:" $(sed 's/\x1b\[[0-9;]*m//g' "$work/server.log" | grep -o 'status=[0-9]*' | sort | uniq -c | tr -s ' ') >&2
 if [ "$status" -ne 0 ]; then
   echo "schemathesis: failures above; the server's log is $work/server.log" >&2
 else

@@ -109,6 +109,31 @@ mod tests {
         assert_eq!(serde_json::from_str::<Quantity>("7").unwrap().get(), 7);
     }
 
+    proptest::proptest! {
+        /// Any i64 is accepted exactly when it lies in the type's range.
+        #[test]
+        fn bounded_types_accept_exactly_their_range(v in proptest::prelude::any::<i64>()) {
+            proptest::prop_assert_eq!(Quantity::new(v).is_ok(), (1..=MAX_QUANTITY).contains(&v));
+            proptest::prop_assert_eq!(ReceivedQuantity::new(v).is_ok(), (0..=MAX_QUANTITY).contains(&v));
+            proptest::prop_assert_eq!(QuantityDelta::new(v).is_ok(), v.abs_diff(0) <= MAX_QUANTITY as u64);
+        }
+
+        /// A checked sum is the exact sum, or None when some running total leaves i64.
+        #[test]
+        fn checked_sums_are_exact_or_refused(vs in proptest::collection::vec(proptest::prelude::any::<i64>(), 0..8)) {
+            let mut running = 0i128;
+            let mut fits = true;
+            for v in &vs {
+                running += i128::from(*v);
+                fits &= i64::try_from(running).is_ok();
+            }
+            match checked_sum(vs.iter().copied()) {
+                Some(sum) => proptest::prop_assert!(fits && i128::from(sum) == running),
+                None => proptest::prop_assert!(!fits),
+            }
+        }
+    }
+
     #[test]
     fn sums_never_wrap() {
         assert_eq!(checked_sum([1, 2, 3]), Some(6));
