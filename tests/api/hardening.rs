@@ -573,3 +573,17 @@ async fn item8_openapi_documents_every_error_reply() {
         1_000_000
     );
 }
+
+#[tokio::test]
+async fn item4_the_web_faces_apply_the_same_text_rule() {
+    let app = spawn_app().await;
+    let mut browser = crate::web::Browser::new(&app);
+    // A form field with NUL: the 400 page, not a database error.
+    let page = browser
+        .sign_in("a\u{0}@example.com", "whatever-password")
+        .await;
+    page.expect(400);
+    // In the address: the error page with the API's status for it.
+    let page = browser.get("/portal/login?next=%00").await;
+    page.expect(422);
+}
