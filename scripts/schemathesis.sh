@@ -9,13 +9,13 @@
 #   scripts/schemathesis.sh postgres://U@H/DB    # a scratch database DB_schemathesis on that
 #                                                # server (dropped and created anew, then dropped)
 #
-# SCHEMATHESIS_EXAMPLES (default 15) bounds the examples per operation; the seed is fixed so a
+# SCHEMATHESIS_EXAMPLES (default 25) bounds the examples per operation; the seed is fixed so a
 # run is repeatable. The venv (schemathesis pinned) lives in target/schemathesis-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VERSION=4.32.5
-EXAMPLES=${SCHEMATHESIS_EXAMPLES:-15}
+EXAMPLES=${SCHEMATHESIS_EXAMPLES:-25}
 SEED=${SCHEMATHESIS_SEED:-20261201}
 venv=target/schemathesis-venv
 
@@ -77,6 +77,8 @@ run() {
 echo "== schemathesis on $database_url: merchant API, files, media and dialects" >&2
 status=0
 run --exclude-path-regex '^/ops/' -H "Authorization: $api_key" || status=1
+echo "== schemathesis on $database_url: the Shipper dialect, with its own key header" >&2
+run --include-path-regex '^/shipper/' -H "x-api-key: $api_key" || status=1
 echo "== schemathesis on $database_url: operator API" >&2
 run --include-path-regex '^/ops/' -H "Authorization: Bearer $ops_token" || status=1
 # What the server answered, by status: a run that only met 401s or 404s would test little.
