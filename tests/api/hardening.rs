@@ -477,7 +477,7 @@ async fn item6_protocol_refusals_answer_the_envelope() {
     let partial = b"GET /api/v1/warehouses HTTP/1.1\r\nHost: x\r\n";
     expect_envelope(&raw(&app, partial).await, 408, "REQUEST_TIMEOUT");
     // A body over the limit: 413.
-    let body = format!("{{\"name\": \"{}\"}}", "c".repeat(2 * 1024 * 1024));
+    let body = format!("{{\"name\": \"{}\"}}", "c".repeat(1024 * 1024 + 1024));
     let request = format!(
         "POST /ops/v1/brands HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {OPS_TOKEN}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

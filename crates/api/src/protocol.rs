@@ -204,7 +204,16 @@ pub struct GuardedIo {
     deadline: Option<Pin<Box<Sleep>>>,
     /// A refusal being written: the bytes and how many are out.
     refusal: Option<(Vec<u8>, usize)>,
+    /// After a refusal: how much of what the client still sends was read and dropped, and
+    /// until when. Closing with unread input would reset the connection, and the client
+    /// might lose the reply.
+    drained: usize,
+    linger: Option<Pin<Box<Sleep>>>,
 }
+
+/// How long, and how much, a refused connection's remaining input is read before closing.
+const LINGER: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 1024 * 1024;
 
 impl GuardedIo {
     pub fn new(inner: TcpStream, head_timeout: Duration) -> GuardedIo {
@@ -214,10 +223,13 @@ impl GuardedIo {
             head_timeout,
             deadline: None,
             refusal: None,
+            drained: 0,
+            linger: None,
         }
     }
 
-    /// Writes the refusal, shuts the connection, then reads as its end.
+    /// Writes the refusal, shuts the sending side, drops what still comes in, then reads as
+    /// the end of the stream.
     fn poll_refusal(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Some((bytes, written)) = &mut self.refusal {
             while *written < bytes.len() {
@@ -227,8 +239,30 @@ impl GuardedIo {
                 }
                 *written += n;
             }
-            ready!(Pin::new(&mut self.inner).poll_shutdown(cx))?;
+            if self.linger.is_none() {
+                ready!(Pin::new(&mut self.inner).poll_shutdown(cx))?;
+                self.linger = Some(Box::pin(tokio::time::sleep(LINGER)));
+            }
+            // Drop what the client still sends until it closes, for a while.
+            let mut scratch = [0u8; 8192];
+            while self.drained < LINGER_BYTES {
+                let mut buf = ReadBuf::new(&mut scratch);
+                match Pin::new(&mut self.inner).poll_read(cx, &mut buf) {
+                    Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
+                        self.drained += buf.filled().len()
+                    }
+                    Poll::Ready(_) => break,
+                    Poll::Pending => {
+                        let linger = self.linger.as_mut().expect("set above");
+                        if linger.as_mut().poll(cx).is_pending() {
+                            return Poll::Pending;
+                        }
+                        break;
+                    }
+                }
+            }
         }
+        // hyper reads the end of the stream and closes the connection.
         Poll::Ready(Ok(()))
     }
 
