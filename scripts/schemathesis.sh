@@ -13,6 +13,7 @@
 # run is repeatable. The venv (schemathesis pinned) lives in target/schemathesis-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 
 VERSION=4.32.5
 EXAMPLES=${SCHEMATHESIS_EXAMPLES:-25}
@@ -67,11 +68,12 @@ api_key=$(grep -o 'dpk_[A-Za-z0-9_]*' "$work/server.log" | head -n 1)
 [ -n "$api_key" ] || { echo "schemathesis: no demo API key in the server's output" >&2; exit 1; }
 
 run() {
-  "$venv/bin/schemathesis" run "$base/openapi.json" \
+  # From the run's own directory: schemathesis keeps a cache in the working directory.
+  (cd "$work" && "$root/$venv/bin/schemathesis" run "$base/openapi.json" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing \
     --max-examples "$EXAMPLES" --seed "$SEED" --workers 2 --request-timeout 20 \
-    --warnings off --no-color "$@"
+    --warnings off --no-color "$@")
 }
 
 echo "== schemathesis on $database_url: merchant API, files, media and dialects" >&2
