@@ -12,6 +12,7 @@ mod files;
 mod foundation;
 mod hardening;
 mod inbound_returns;
+mod intercept;
 mod media;
 mod multiproc;
 mod portal_console;

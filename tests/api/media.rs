@@ -273,6 +273,8 @@ async fn media_are_uploaded_listed_and_served_with_ranges() {
         (format!("bytes={}-", n - 5000), n - 5000, n - 1),
         ("bytes=-100".to_string(), n - 100, n - 1),
         (format!("bytes=200000-{}", n + 999), 200_000, n - 1),
+        // Longer than what is read with the open: the rest is streamed from the same file.
+        ("bytes=10-299000".to_string(), 10, 299_000),
     ] {
         let res = app
             .client
@@ -295,10 +297,38 @@ async fn media_are_uploaded_listed_and_served_with_ranges() {
             "{range}"
         );
     }
-    // A range outside the file: 416 in the envelope, with the size in Content-Range.
+    // The ETag is the bytes' SHA-256; an If-Range naming other bytes gets the whole file.
+    let etag = h["etag"].to_str().unwrap().to_string();
+    assert_eq!(etag, format!("\"{}\"", media["sha256"].as_str().unwrap()));
+    for (if_range, status, len) in [(etag.as_str(), 206, 100), ("\"stale\"", 200, n)] {
+        let res = app
+            .client
+            .get(&url)
+            .header("Range", "bytes=0-99")
+            .header("If-Range", if_range)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{if_range}");
+        assert_eq!(res.bytes().await.unwrap().len(), len, "{if_range}");
+    }
+    // A cached copy that is still these bytes is not sent again.
+    let res = app
+        .client
+        .get(&url)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    assert!(res.bytes().await.unwrap().is_empty());
+    // A range outside the file, several ranges, or not a byte range: 416 in the envelope,
+    // with the size in Content-Range.
     for range in [
         format!("bytes={n}-"),
         format!("bytes={}-{}", n + 10, n + 20),
+        "bytes=0-9,20-29".to_string(),
+        "items=0-9".to_string(),
     ] {
         let reply = send(app.client.get(&url).header("Range", &range)).await;
         reply.expect_error(416, "RANGE_NOT_SATISFIABLE");

@@ -239,6 +239,7 @@ async fn random_command_sequences_keep_the_invariants() {
         "DELIVERY_FAILED",
         "DELIVERED",
         "RETURNED_TO_SENDER",
+        "RETURNING",
         "NEW",
         "OUT_OF_STOCK",
     ];

@@ -574,16 +574,18 @@ async fn real_changes_deliver_every_event_kind_signed() {
         .to_string();
     app.walk(
         &shipment,
-        &[
-            "ALLOCATED",
-            "PICKED",
-            "PACKED",
-            "HANDOVER",
-            "IN_TRANSIT",
-            "DELIVERED",
-        ],
+        &["ALLOCATED", "PICKED", "PACKED", "HANDOVER", "IN_TRANSIT"],
     )
     .await;
+    // An intercept request the delivery then fails: `shipment.intercept`.
+    send(app.api(
+        &m,
+        Method::POST,
+        &format!("/shipments/b2c/{shipment}/intercept"),
+    ))
+    .await
+    .expect_ok(200);
+    app.walk(&shipment, &["DELIVERED"]).await;
     send(
         app.api(&m, Method::POST, "/return-shipments/b2c/create")
             .json(&json!({

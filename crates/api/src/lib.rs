@@ -21,6 +21,7 @@ pub mod merchant;
 pub mod ops;
 pub mod paging;
 pub mod protocol;
+pub mod ranged;
 pub mod rate_limit;
 pub mod text;
 pub mod upload;

@@ -7,21 +7,19 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::files::{content_disposition, encode_path_segment};
+use crate::ranged::Served;
 use crate::upload::{FileHead, FILE_FIELD};
 use crate::AppState;
-use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_RANGE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
 };
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use depot_domain::ErrorCode;
 use depot_store::files::is_file_token;
 use depot_store::media::MediaRecord;
 use serde::Serialize;
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -188,32 +186,31 @@ pub async fn download(
         tracing::error!("media need a file storage on the local file system");
         return Err(ApiError::internal());
     };
-    let mime: mime::Mime = record
-        .content_type
-        .parse()
-        .unwrap_or(mime::APPLICATION_OCTET_STREAM);
-    // tower-http parses the range, seeks and streams the file; its error type is Infallible.
-    let Ok(res) = ServeFile::new_with_mime(&path, &mime).oneshot(req).await;
-    let (mut parts, body) = res.into_parts();
-    match parts.status {
-        StatusCode::NOT_FOUND => {
+    let served = crate::ranged::serve(path, &record.content_type, &record.sha256, req.headers())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, key = %record.storage_key, "reading media bytes");
+            ApiError::internal()
+        })?;
+    let mut res = match served {
+        Served::Bytes(res) => res,
+        Served::Missing => {
             tracing::error!(key = %record.storage_key, "media row without bytes in storage");
             return Err(ApiError::internal());
         }
-        StatusCode::RANGE_NOT_SATISFIABLE => {
+        Served::Unsatisfiable { size } => {
             let mut res = ApiError::new(ErrorCode::RangeNotSatisfiable)
                 .with_detail(serde_json::json!({
-                    "range": [format!("must be one range within the file's {} bytes", record.size)],
+                    "range": [format!("must be one range within the file's {size} bytes")],
                 }))
                 .into_response();
-            if let Some(range) = parts.headers.get(CONTENT_RANGE) {
-                res.headers_mut().insert(CONTENT_RANGE, range.clone());
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                res.headers_mut().insert(CONTENT_RANGE, v);
             }
             return Ok(res);
         }
-        _ => {}
-    }
-    let headers = &mut parts.headers;
+    };
+    let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&content_disposition(true, &record.file_name)) {
         headers.insert(CONTENT_DISPOSITION, v);
     }
@@ -229,7 +226,7 @@ pub async fn download(
         "x-robots-tag",
         HeaderValue::from_static("noindex, nofollow"),
     );
-    Ok(Response::from_parts(parts, Body::new(body)))
+    Ok(res)
 }
 
 /// Retention (`--media-retention-days`): deletes every medium received more than that many

@@ -60,6 +60,9 @@ error_codes! {
     DuplicateReference = 400, "The merchant reference already exists", "Mã tham chiếu của doanh nghiệp đã tồn tại";
     ShipmentNotFound = 404, "Shipment not found", "Không tìm thấy vận đơn";
     ShipmentCannotCancel = 400, "Shipment can no longer be cancelled (handed over to the carrier)", "Không thể hủy vận đơn nữa (đã bàn giao cho đơn vị vận chuyển)";
+    ShipmentCannotIntercept = 400, "Only a shipment with the carrier can be intercepted", "Chỉ yêu cầu chặn được vận đơn đang ở đơn vị vận chuyển";
+    InterceptNotFound = 404, "This shipment has no intercept request", "Vận đơn này chưa có yêu cầu chặn hàng";
+    InterceptAlreadyResolved = 400, "The intercept request was already resolved with another outcome", "Yêu cầu chặn hàng đã được xử lý với kết quả khác";
     ShipmentNotReturnable = 400, "Only a shipment handed over to the carrier can be returned", "Chỉ tạo vận đơn hoàn cho vận đơn đã bàn giao cho đơn vị vận chuyển";
     ReturnShipmentNotFound = 404, "Return shipment not found", "Không tìm thấy vận đơn hoàn";
     ReturnShipmentCannotCancel = 400, "Return shipment can only be cancelled before it is received", "Chỉ hủy được vận đơn hoàn trước khi kho nhận hàng";

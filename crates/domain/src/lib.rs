@@ -9,6 +9,7 @@ pub mod cancel;
 pub mod clock;
 pub mod codes;
 pub mod error;
+pub mod intercept;
 pub mod lang;
 pub mod money;
 pub mod quantity;

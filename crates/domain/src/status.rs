@@ -70,6 +70,7 @@ status_enum! {
         InTransit = 310, "Đang vận chuyển", "In transit";
         DeliveryFailed = 315, "Giao hàng thất bại", "Delivery attempt failed";
         OutForDelivery = 350, "Đang giao hàng", "Out for delivery";
+        Returning = 360, "Đang hoàn về kho", "Returning to the warehouse";
         Delivered = 390, "Giao hàng thành công", "Delivered";
         ReturnedToSender = 395, "Đã hoàn về kho", "Returned to the warehouse by the carrier";
         Cancelled = 490, "Đã hủy", "Cancelled";
@@ -124,6 +125,12 @@ impl ShipmentStatus {
                 | (InTransit, Delivered)
                 | (DeliveryFailed, ReturnedToSender)
                 | (InTransit, ReturnedToSender)
+                // A carrier turning a parcel back on its own (SPEC §7); a confirmed intercept
+                // also reaches RETURNING, from HANDOVER too, through its own command.
+                | (InTransit, Returning)
+                | (OutForDelivery, Returning)
+                | (DeliveryFailed, Returning)
+                | (Returning, ReturnedToSender)
         )
     }
 
@@ -188,5 +195,23 @@ mod tests {
         assert!(ShipmentStatus::Handover.is_handed_over());
         assert!(ShipmentStatus::Delivered.is_handed_over());
         assert!(!ShipmentStatus::CancelledAfterPacked.is_handed_over());
+        assert!(ShipmentStatus::Returning.is_handed_over());
+    }
+
+    #[test]
+    fn returning_leads_only_back_to_the_warehouse() {
+        use ShipmentStatus::*;
+        assert_eq!(Returning.value(), 360);
+        assert_eq!(Returning.label(Lang::Vi), "Đang hoàn về kho");
+        let next: Vec<_> = ShipmentStatus::ALL
+            .iter()
+            .filter(|s| Returning.can_move_to(**s))
+            .collect();
+        assert_eq!(next, vec![&ReturnedToSender]);
+        let from: Vec<_> = ShipmentStatus::ALL
+            .iter()
+            .filter(|s| s.can_move_to(Returning))
+            .collect();
+        assert_eq!(from, vec![&InTransit, &DeliveryFailed, &OutForDelivery]);
     }
 }

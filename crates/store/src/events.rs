@@ -14,6 +14,8 @@ pub const RETURN_SHIPMENT_UPDATE_STATUS: &str = "return_shipment.update_status";
 pub const PURCHASE_ORDER_UPDATE_STATUS: &str = "purchase_order.update_status";
 /// Evidence media recorded for a shipment or a return (SPEC §9).
 pub const MEDIA_ADDED: &str = "media.added";
+/// A change of a shipment's intercept request (SPEC §7).
+pub const SHIPMENT_INTERCEPT: &str = "shipment.intercept";
 
 pub const ALL_EVENT_CODES: &[&str] = &[
     PRODUCT_UPDATE_STOCK,
@@ -21,6 +23,7 @@ pub const ALL_EVENT_CODES: &[&str] = &[
     RETURN_SHIPMENT_UPDATE_STATUS,
     PURCHASE_ORDER_UPDATE_STATUS,
     MEDIA_ADDED,
+    SHIPMENT_INTERCEPT,
 ];
 
 /// An event rendered and ready to be written: one body per language (status labels

@@ -15,6 +15,7 @@ use crate::stock::{move_stock, move_stocks, StockKey, StockMove};
 use crate::{is_unique_violation, Backend, Db, Result, Tx};
 use depot_domain::cancel::{CancelGuard, CancelReason, LineCancel, Refusal, StockEffect};
 use depot_domain::codes::CodeKind;
+use depot_domain::intercept::InterceptStatus;
 use depot_domain::money;
 use depot_domain::status::ShipmentStatus;
 use depot_domain::status::StatusInfo;
@@ -25,6 +26,9 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 mod cancel;
+mod intercept;
+
+pub use intercept::{AnswerError, Intercept, InterceptCommand, InterceptError, InterceptView};
 
 /// A validated create request.
 #[derive(Debug, Clone, Default)]
@@ -106,6 +110,9 @@ pub struct Shipment {
     pub updated_time: i64,
     pub lines: Vec<ShipmentLine>,
     pub history: Vec<HistoryEntry>,
+    /// The latest intercept request (SPEC §7), if any.
+    pub intercept_id: Option<i64>,
+    pub intercept: Option<Intercept>,
 }
 
 impl Shipment {
@@ -167,6 +174,7 @@ impl Shipment {
                     note: h.note.as_deref(),
                 })
                 .collect(),
+            intercept: self.intercept.as_ref().map(Intercept::view),
         }
     }
 
@@ -204,6 +212,7 @@ pub struct ShipmentView<'a> {
     supersedes: Option<String>,
     superseded_by: Option<String>,
     history: Vec<HistoryView<'a>>,
+    intercept: Option<InterceptView<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -238,6 +247,8 @@ pub struct ShipmentFilter {
     pub merchant_tracking_code_reference: Option<String>,
     pub courier_tracking_code: Option<String>,
     pub times: TimeRange,
+    /// The latest intercept request's status (SPEC §7).
+    pub intercept_status: Option<InterceptStatus>,
 }
 
 impl ShipmentFilter {
@@ -251,6 +262,7 @@ impl ShipmentFilter {
             && blank(&self.merchant_tracking_code_reference)
             && blank(&self.courier_tracking_code)
             && self.times.is_empty()
+            && self.intercept_status.is_none()
     }
 }
 
@@ -326,6 +338,8 @@ fn shipment_from_row(r: &Row) -> Result<Shipment, crate::StoreError> {
         updated_time: r.try_get("updated_time")?,
         lines: Vec::new(),
         history: Vec::new(),
+        intercept_id: r.try_get("intercept_id")?,
+        intercept: None,
     })
 }
 
@@ -417,11 +431,11 @@ async fn attach_lines_and_history(
                 created_time: r.try_get("created_time")?,
             });
     }
-    for s in shipments {
+    for s in shipments.iter_mut() {
         s.lines = lines.remove(&s.id).unwrap_or_default();
         s.history = history.remove(&s.id).unwrap_or_default();
     }
-    Ok(())
+    intercept::attach(&mut conn, shipments).await
 }
 
 /// One shipment by id, with lines and history.
@@ -979,6 +993,10 @@ impl Db {
             f.courier_tracking_code.as_deref(),
         );
         filter.time_range("s", &f.times);
+        filter.opt_text(
+            "s.intercept_status = ?",
+            f.intercept_status.map(InterceptStatus::as_str),
+        );
         let total = if f.only_status() {
             self.count_by_status(business_id, f.status).await?
         } else {
@@ -1081,6 +1099,8 @@ impl Db {
             }
             _ => {}
         }
+        // An open intercept request is resolved by the move itself (SPEC §7).
+        let intercept_resolved = intercept::resolve_on_move(&mut tx, &shipment, to, now).await?;
         set_status(&mut tx, id, from, to, now).await?;
         if courier.0.is_some() || courier.1.is_some() {
             crate::sql::query(
@@ -1103,6 +1123,10 @@ impl Db {
             now,
         )
         .await?;
+        if intercept_resolved {
+            crate::events::record_events(&mut tx, vec![intercept::intercept_event(&shipment)], now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(Ok(shipment))
     }

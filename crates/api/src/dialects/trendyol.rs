@@ -249,7 +249,8 @@ pub fn status_name(status: ShipmentStatus) -> &'static str {
         Allocated | Picked => "Picking",
         Packed | WaitingHandover => "Invoiced",
         Handover | InTransit | OutForDelivery => "Shipped",
-        DeliveryFailed => "UnDelivered",
+        // Turned back to the warehouse: not delivered, not yet returned.
+        DeliveryFailed | Returning => "UnDelivered",
         Delivered => "Delivered",
         ReturnedToSender => "Returned",
         Cancelled | CancelledAfterPacked => "Cancelled",

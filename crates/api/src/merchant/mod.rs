@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod files;
+pub mod intercept;
 pub mod media;
 pub mod products;
 pub mod purchase_orders;
@@ -33,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(shipments::b2c_shipment_detail))
         .routes(routes!(shipments::cancel_shipment))
         .routes(routes!(shipments::bulk_cancel))
+        .routes(routes!(intercept::intercept_shipment))
+        .routes(routes!(intercept::bulk_intercept))
         .routes(routes!(purchase_orders::create_po))
         .routes(routes!(purchase_orders::list_pos))
         .routes(routes!(purchase_orders::po_detail))

@@ -12,6 +12,7 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::response::{IntoResponse, Response};
 use depot_domain::cancel::{CancelGuard, CancelReason, LineCancel, Refusal};
 use depot_domain::codes::CodeKind;
+use depot_domain::intercept::InterceptStatus;
 use depot_domain::money;
 use depot_domain::quantity::Quantity;
 use depot_domain::status::ShipmentStatus;
@@ -237,6 +238,8 @@ pub struct ShipmentQuery {
     pub tracking_code: Option<String>,
     pub merchant_tracking_code_reference: Option<String>,
     pub courier_tracking_code: Option<String>,
+    /// The latest intercept request's status: `REQUESTED`, `CONFIRMED` or `FAILED` (SPEC §7).
+    pub intercept_status: Option<String>,
 }
 
 /// Get B2C Shipment List, newest first.
@@ -257,6 +260,15 @@ pub async fn list_shipments(
         ShipmentStatus::parse,
         ShipmentStatus::value,
     )?;
+    let intercept_status = match q.intercept_status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(InterceptStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid_field(
+                "intercept_status",
+                "must be one of REQUESTED, CONFIRMED, FAILED",
+            )
+        })?),
+    };
     let filter = ShipmentFilter {
         status,
         warehouse_code: q.warehouse_code,
@@ -265,6 +277,7 @@ pub async fn list_shipments(
         merchant_tracking_code_reference: q.merchant_tracking_code_reference,
         courier_tracking_code: q.courier_tracking_code,
         times,
+        intercept_status,
     };
     let found = state
         .db
@@ -369,8 +382,12 @@ pub fn cancel_error(e: CancelError, lang: Lang, status_time: Option<i64>) -> Api
     match e {
         CancelError::NotFound => ApiError::new(ErrorCode::ShipmentNotFound),
         CancelError::Refused(Refusal::NotCancellable(status)) => {
-            ApiError::new(ErrorCode::ShipmentCannotCancel)
-                .with_detail(json!({ "status_info": status.info(lang, status_time) }))
+            let mut detail = json!({ "status_info": status.info(lang, status_time) });
+            // The carrier holds the parcel: it can still be asked back (SPEC §7).
+            if depot_domain::intercept::interceptable(status) {
+                detail["intercept_available"] = json!(true);
+            }
+            ApiError::new(ErrorCode::ShipmentCannotCancel).with_detail(detail)
         }
         CancelError::Refused(Refusal::BadLine { field, message }) => {
             ApiError::invalid_field(field, message)

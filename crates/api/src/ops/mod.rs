@@ -3,6 +3,7 @@
 //! here; what the warehouse floor does is in [`floor`].
 
 pub mod floor;
+pub mod intercept;
 pub mod media;
 
 use crate::auth::Operator;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_brand))
         .routes(routes!(floor::adjust_stock))
         .routes(routes!(floor::shipment_status))
+        .routes(routes!(intercept::answer_intercept))
         .routes(routes!(floor::receive_po))
         .routes(routes!(floor::receive_return))
         .merge(media::router())

@@ -1,0 +1,71 @@
+//! The carrier side's answer to an intercept request (SPEC §7).
+
+use super::check_text;
+use crate::auth::Operator;
+use crate::envelope::{Data, Envelope, Json, ReplyContext};
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use axum::extract::{Path, State};
+use depot_domain::intercept::Outcome;
+use depot_domain::{ErrorCode, Lang};
+use depot_store::shipments::{AnswerError, Shipment};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InterceptAnswer {
+    /// `CONFIRMED` (the parcel turns back: 360 RETURNING) or `FAILED` (it goes on).
+    pub outcome: String,
+    /// The carrier's words, shown as the intercept's `note` (at most 1000 characters).
+    pub note: Option<String>,
+}
+
+/// What a refused answer shows: the current status and the latest request.
+fn current(shipment: &Shipment, lang: Lang) -> Value {
+    json!({
+        "status_info": shipment.status.info(lang, Some(shipment.status_time)),
+        "intercept": shipment.intercept.as_ref().map(|i| i.view()),
+    })
+}
+
+/// Answer a shipment's intercept request. CONFIRMED moves the shipment to 360 RETURNING,
+/// from which only RETURNED_TO_SENDER follows; FAILED leaves the status. Repeating the same
+/// answer changes nothing. Answers the shipment's detail.
+#[utoipa::path(post, path = "/shipments/{tracking_code}/intercept", tag = "Operator", security(("ops_token" = [])),
+    request_body = InterceptAnswer, responses((status = 200, body = Envelope<crate::merchant::shipments::ShipmentView>)))]
+pub async fn answer_intercept(
+    _: Operator,
+    ctx: ReplyContext,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Json(body): Json<InterceptAnswer>,
+) -> ApiResult<Data<Value>> {
+    check_text(&[("note", body.note.as_deref(), false, 1000)])?;
+    let outcome = Outcome::parse(&body.outcome)
+        .ok_or_else(|| ApiError::invalid_field("outcome", "must be CONFIRMED or FAILED"))?;
+    let note = body
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    match state
+        .db
+        .answer_intercept(&code, outcome, note, "operator", state.now())
+        .await?
+    {
+        Ok(s) => Ok(Data(s.view(ctx.lang))),
+        Err(AnswerError::NotFound) => Err(ApiError::new(ErrorCode::ShipmentNotFound)),
+        Err(AnswerError::NoRequest(s)) => {
+            Err(ApiError::new(ErrorCode::InterceptNotFound).with_detail(current(&s, ctx.lang)))
+        }
+        Err(AnswerError::AlreadyResolved(s)) => {
+            Err(ApiError::new(ErrorCode::InterceptAlreadyResolved)
+                .with_detail(current(&s, ctx.lang)))
+        }
+        Err(AnswerError::NotInterceptable(s)) => {
+            Err(ApiError::new(ErrorCode::ShipmentCannotIntercept)
+                .with_detail(current(&s, ctx.lang)))
+        }
+    }
+}
