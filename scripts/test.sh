@@ -17,5 +17,9 @@ echo "== tests on PostgreSQL"
 pg_url=$(scripts/ensure-postgres.sh)
 DEPOT_TEST_DATABASE_URL="$pg_url" cargo nextest run --workspace --profile "$profile"
 
+echo "== schemathesis against the served /openapi.json (SQLite, then PostgreSQL)"
+scripts/schemathesis.sh
+scripts/schemathesis.sh "$pg_url"
+
 echo "== browser tests (Chromium, SQLite then PostgreSQL)"
 DEPOT_BROWSER_PG_URL="$pg_url" scripts/browser-tests.sh

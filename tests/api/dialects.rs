@@ -332,7 +332,7 @@ async fn shipper_refuses_in_its_own_shapes() {
     let long_wh = shipper_body("OPEN", &"W".repeat(21), "x");
     let long_reason = shipper_body("OPEN", WH, &"r".repeat(51));
     let cases: Vec<(reqwest::RequestBuilder, &str)> = vec![
-        (shipper(&app, OMS, &m.api_key).body("{oops"), "malformed JSON"),
+        (shipper(&app, OMS, &m.api_key).header("content-type", "application/json").body("{oops"), "malformed JSON"),
         (shipper(&app, OMS, &m.api_key), "a JSON body is required"),
         (
             shipper(&app, OMS, &m.api_key).json(&json!({"data": {"cancellation": {"order_no": 5, "warehouse_id": WH, "cancel_reason": "x"}}})),
@@ -602,7 +602,12 @@ async fn ithink_refuses_in_its_own_shape_and_cancels_nothing() {
         let reply = send(app.request(Method::POST, ITHINK).json(&body)).await;
         assert!(expect_ithink_error(&reply, 400).contains("awb_numbers"));
     }
-    let reply = send(app.request(Method::POST, ITHINK).body("{\"data\": {")).await;
+    let reply = send(
+        app.request(Method::POST, ITHINK)
+            .header("content-type", "application/json")
+            .body("{\"data\": {"),
+    )
+    .await;
     assert!(expect_ithink_error(&reply, 400).contains("malformed JSON"));
     let reply = send(app.request(Method::POST, ITHINK)).await;
     expect_ithink_error(&reply, 400);
@@ -903,7 +908,12 @@ async fn trendyol_refuses_in_its_own_shape() {
         };
         expect_trendyol_error(&reply, 400, "ClientApiValidationException", key);
     }
-    let reply = send(trendyol(&app, &m, Method::PUT, &path).body("{\"lines\": [")).await;
+    let reply = send(
+        trendyol(&app, &m, Method::PUT, &path)
+            .header("content-type", "application/json")
+            .body("{\"lines\": ["),
+    )
+    .await;
     let body = expect_trendyol_error(&reply, 400, "ClientApiValidationException", "body");
     assert!(body["errors"][0]["message"]
         .as_str()

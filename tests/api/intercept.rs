@@ -365,6 +365,7 @@ async fn bad_input_answers_its_error_and_changes_nothing() {
             Method::POST,
             &format!("/shipments/b2c/{code}/intercept"),
         )
+        .header("content-type", "application/json")
         .body("{oops"),
     )
     .await

@@ -10,6 +10,7 @@ mod catalog;
 mod dialects;
 mod files;
 mod foundation;
+mod hardening;
 mod inbound_returns;
 mod intercept;
 mod media;

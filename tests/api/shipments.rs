@@ -419,6 +419,7 @@ async fn cancel_is_refused_once_handed_over_and_for_bad_requests() {
         .expect_error(422, "INVALID_PAYLOAD");
     let malformed = send(
         app.api(&m, Method::PUT, &format!("/shipments/b2c/{open}/cancel"))
+            .header("content-type", "application/json")
             .body("{oops"),
     )
     .await;

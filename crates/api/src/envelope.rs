@@ -182,7 +182,10 @@ fn error_for_status(status: StatusCode) -> ApiError {
         405 => ErrorCode::MethodNotAllowed,
         408 => ErrorCode::RequestTimeout,
         413 => ErrorCode::PayloadTooLarge,
-        415 | 422 => ErrorCode::InvalidPayload,
+        414 => ErrorCode::UriTooLong,
+        415 => ErrorCode::UnsupportedMediaType,
+        422 => ErrorCode::InvalidPayload,
+        431 => ErrorCode::HeadersTooLarge,
         429 => ErrorCode::TooManyRequests,
         400..=499 => ErrorCode::BadRequest,
         503 => ErrorCode::ServiceUnavailable,
@@ -229,9 +232,13 @@ pub struct Json<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json = is_json_request(req.headers());
         let bytes = read_body(req, state).await?;
         if bytes.is_empty() {
             return Err(ApiError::invalid_field("body", "a JSON body is required"));
+        }
+        if !json {
+            return Err(unsupported_media_type());
         }
         parse_json(&bytes).map(Json)
     }
@@ -243,12 +250,42 @@ pub struct OptionalJson<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json = is_json_request(req.headers());
         let bytes = read_body(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
+        if !json {
+            return Err(unsupported_media_type());
+        }
         parse_json(&bytes).map(OptionalJson)
     }
+}
+
+/// Whether a request declares a JSON body: `Content-Type: application/json`, optionally with
+/// `charset=utf-8` (JSON is UTF-8). A body sent as anything else, or undeclared, is not read:
+/// a client that mislabels its body may not be speaking JSON at all.
+pub fn is_json_request(headers: &axum::http::HeaderMap) -> bool {
+    let Some(mime) = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+    else {
+        return false;
+    };
+    mime.type_() == mime::APPLICATION
+        && mime.subtype() == mime::JSON
+        && mime.suffix().is_none()
+        && mime.params().all(|(name, value)| {
+            name == mime::CHARSET && value.as_str().eq_ignore_ascii_case("utf-8")
+        })
+}
+
+/// 415 `UNSUPPORTED_MEDIA_TYPE`, naming the header.
+pub fn unsupported_media_type() -> ApiError {
+    ApiError::new(ErrorCode::UnsupportedMediaType).with_detail(serde_json::json!({
+        "content-type": ["must be application/json"]
+    }))
 }
 
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
@@ -262,6 +299,7 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Api
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    crate::text::check_json(bytes)?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = parsed.map_err(|err| {

@@ -111,7 +111,7 @@ pub fn file_url(state: &AppState, token: &str, file_name: &str) -> String {
     params(("token" = String, Path, description = "The random token from the upload's url"),
            ("file_name" = String, Path, description = "The file's name (informative)")),
     responses((status = 200, description = "The file's bytes, with its Content-Type",
-               content_type = "application/octet-stream", body = FileBytes),
+               content_type = "*/*", body = FileBytes),
               (status = 404, description = "FILE_NOT_FOUND")))]
 pub async fn download(
     State(state): State<AppState>,

@@ -12,6 +12,7 @@ pub mod background;
 pub mod dialects;
 pub mod envelope;
 pub mod error;
+pub mod error_docs;
 pub mod files;
 pub mod idempotency;
 pub mod key_cache;
@@ -19,9 +20,11 @@ pub mod media;
 pub mod merchant;
 pub mod ops;
 pub mod paging;
+pub mod protocol;
 pub mod ranged;
 pub mod rate_limit;
 pub mod reports;
+pub mod text;
 pub mod upload;
 
 use axum::extract::{Request, State};
@@ -77,6 +80,9 @@ pub struct Config {
     /// How long a process that stops answering keeps its background jobs before another
     /// process takes them over.
     pub job_lease: Duration,
+    /// How long a request head (request line and headers) may take to arrive once it has
+    /// begun; then 408 `REQUEST_TIMEOUT` and the connection is closed.
+    pub head_timeout: Duration,
 }
 
 impl Default for Config {
@@ -94,6 +100,7 @@ impl Default for Config {
             webhook_policy: Arc::default(),
             instance: depot_store::coordination::process_identity(),
             job_lease: Duration::from_secs(15),
+            head_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -196,6 +203,7 @@ impl utoipa::Modify for SecuritySchemes {
 fn routes(state: &AppState) -> Router<AppState> {
     let (merchant, _) = merchant::router().split_for_parts();
     let merchant = merchant
+        .layer(middleware::from_fn(text::uri_layer))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::idempotency_layer,
@@ -205,9 +213,13 @@ fn routes(state: &AppState) -> Router<AppState> {
             auth::merchant_layer,
         ));
     let (ops, _) = ops::router().split_for_parts();
+    let ops = ops.layer(middleware::from_fn(text::uri_layer));
     let (files, _) = files::router().split_for_parts();
+    let files = files.layer(middleware::from_fn(text::uri_layer));
     let (media, _) = media::router().split_for_parts();
+    let media = media.layer(middleware::from_fn(text::uri_layer));
     let (report_files, _) = reports::router().split_for_parts();
+    let report_files = report_files.layer(middleware::from_fn(text::uri_layer));
     // The dialects carry their own auth, rate limit and error shapes: not behind the merchant
     // layer, and not under `/api/v1`.
     let (dialects, _) = dialects::router().split_for_parts();
@@ -236,6 +248,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     // router nests each provider with utoipa-axum, which prefixes the documented paths too.
     let (_, dialects_doc) = dialects::router().split_for_parts();
     doc.merge(dialects_doc);
+    utoipa::Modify::modify(&error_docs::ErrorReplies, &mut doc);
     doc
 }
 
@@ -387,6 +400,7 @@ pub async fn serve_role(
             limiter.shrink();
         }
     });
+    let state_head_timeout = state.config.head_timeout;
     let router = if role.serves_api() {
         axum::ServiceExt::<Request>::into_make_service(app_with(state, pages))
     } else {
@@ -394,6 +408,11 @@ pub async fn serve_role(
             tower::util::MapRequestLayer::new(trim_trailing_slash as fn(Request) -> Request)
                 .layer(health_app(state));
         axum::ServiceExt::<Request>::into_make_service(health)
+    };
+    // Read through the guard, so refusals below HTTP (414, 431, 408) get the envelope too.
+    let listener = protocol::GuardedListener {
+        inner: listener,
+        head_timeout: state_head_timeout,
     };
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)

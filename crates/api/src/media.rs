@@ -161,9 +161,11 @@ pub struct MediaBytes(Vec<u8>);
            ("file_name" = String, Path, description = "The file's name (informative)"),
            ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1048575`")),
     responses((status = 200, description = "The bytes, with the stored Content-Type",
-               content_type = "application/octet-stream", body = MediaBytes),
+               content((MediaBytes = "video/mp4"), (MediaBytes = "video/webm"), (MediaBytes = "video/quicktime"),
+                       (MediaBytes = "image/jpeg"), (MediaBytes = "image/png"))),
               (status = 206, description = "The requested range, with Content-Range",
-               content_type = "application/octet-stream", body = MediaBytes),
+               content((MediaBytes = "video/mp4"), (MediaBytes = "video/webm"), (MediaBytes = "video/quicktime"),
+                       (MediaBytes = "image/jpeg"), (MediaBytes = "image/png"))),
               (status = 404, description = "MEDIA_NOT_FOUND"),
               (status = 416, description = "RANGE_NOT_SATISFIABLE, with `Content-Range: bytes */<size>`")))]
 pub async fn download(

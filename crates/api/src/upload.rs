@@ -136,6 +136,7 @@ where
         if spec.text_fields.contains(&name.as_str()) {
             let text = String::from_utf8(bytes)
                 .map_err(|_| ApiError::invalid_field(name.clone(), "must be UTF-8 text"))?;
+            crate::text::check_field(&name, &text)?;
             if fields.insert(name.clone(), text).is_some() {
                 return Err(ApiError::invalid_field(name, "must be given once"));
             }

@@ -2,6 +2,7 @@
 //! current state and a cancel command to a decision. Every dialect (native, Shipper, iThink,
 //! Trendyol) runs this same function; the store applies the decision in one transaction.
 
+use crate::quantity::Quantity;
 use crate::status::ShipmentStatus;
 use std::collections::HashMap;
 
@@ -214,23 +215,23 @@ pub fn decide(
                 message: "names no line of this shipment".into(),
             });
         };
-        if req.quantity <= 0 {
-            return Err(Refusal::BadLine {
-                field: format!("lines[{i}].quantity"),
-                message: "must be > 0".into(),
-            });
-        }
+        let quantity = Quantity::new(req.quantity).map_err(|message| Refusal::BadLine {
+            field: format!("lines[{i}].quantity"),
+            message,
+        })?;
+        // Lines naming the same shipment line add up; the sum may never pass the line's own
+        // quantity (nor wrap: each part is bounded, and the sum is checked).
         let total = asked.entry(line.line_id).or_insert(0);
-        *total += req.quantity;
-        if *total > line.quantity {
-            return Err(Refusal::BadLine {
+        *total = total
+            .checked_add(quantity.get())
+            .filter(|t| *t <= line.quantity)
+            .ok_or_else(|| Refusal::BadLine {
                 field: format!("lines[{i}].quantity"),
                 message: format!(
                     "exceeds the {} remaining on line {}",
                     line.quantity, line.line_id
                 ),
-            });
-        }
+            })?;
     }
     let remaining: Vec<(i64, i64)> = shipment_lines
         .iter()
@@ -457,6 +458,58 @@ mod tests {
                 Ok(Decision::AlreadyCancelled) => prop_assert!(status.is_cancelled()),
                 Err(Refusal::NotCancellable(st)) => prop_assert!(st.is_handed_over()),
                 Err(Refusal::BadLine { .. }) => prop_assert!(c1 > q1 || c2 > q2),
+            }
+        }
+    }
+
+    proptest! {
+        /// Arbitrary i64 quantities, several requests for the same line: a decision never
+        /// grows the shipment. A partial one conserves every line's units exactly, cancels
+        /// only positive amounts within the line, and leaves fewer units than before; a
+        /// request whose per-line sum passes the line (or `i64`) is refused.
+        #[test]
+        fn cancel_never_grows_the_shipment(
+            q1 in prop_oneof![1i64..=5, 1i64..=crate::quantity::MAX_QUANTITY],
+            q2 in prop_oneof![1i64..=5, 1i64..=crate::quantity::MAX_QUANTITY],
+            asks in proptest::collection::vec(
+                (1i64..=2, prop_oneof![1i64..=4, any::<i64>(), Just(i64::MAX), Just(i64::MAX - 5)]),
+                1..6,
+            ),
+        ) {
+            let shipment = vec![
+                LineState { line_id: 1, oasin: "A".into(), quantity: q1 },
+                LineState { line_id: 2, oasin: "B".into(), quantity: q2 },
+            ];
+            let req: Vec<LineCancel> = asks
+                .iter()
+                .map(|(line, q)| LineCancel { line_id: Some(*line), oasin: None, quantity: *q })
+                .collect();
+            let asked = |id: i64| -> i128 {
+                asks.iter().filter(|(l, _)| *l == id).map(|(_, q)| i128::from(*q)).sum()
+            };
+            let in_range = asks.iter().all(|(_, q)| (1..=crate::quantity::MAX_QUANTITY).contains(q));
+            let fits = in_range && asked(1) <= i128::from(q1) && asked(2) <= i128::from(q2);
+            match decide(New, CancelGuard::BeforeHandover, &shipment, &req) {
+                Ok(Decision::Partial { cancelled, remaining, .. }) => {
+                    prop_assert!(fits);
+                    let sum = |v: &Vec<(i64, i64)>, id| v.iter().filter(|(l, _)| *l == id).map(|(_, q)| *q).sum::<i64>();
+                    prop_assert_eq!(sum(&cancelled, 1) + sum(&remaining, 1), q1);
+                    prop_assert_eq!(sum(&cancelled, 2) + sum(&remaining, 2), q2);
+                    prop_assert!(cancelled.iter().all(|(_, q)| *q > 0));
+                    let within = |(id, q): &(i64, i64)| *q > 0 && *q <= if *id == 1 { q1 } else { q2 };
+                    prop_assert!(remaining.iter().all(within));
+                    let left: i64 = remaining.iter().map(|(_, q)| q).sum();
+                    prop_assert!(left < q1 + q2, "a successor never carries more than the original");
+                }
+                Ok(Decision::Full { .. }) => {
+                    prop_assert!(fits);
+                    prop_assert_eq!(asked(1) + asked(2), i128::from(q1 + q2));
+                }
+                Ok(Decision::AlreadyCancelled) | Err(Refusal::NotCancellable(_)) => prop_assert!(false),
+                Err(Refusal::BadLine { field, .. }) => {
+                    prop_assert!(!fits, "refused a request that fits: {}", field);
+                    prop_assert!(field.ends_with(".quantity"));
+                }
             }
         }
     }

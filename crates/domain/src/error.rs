@@ -72,6 +72,9 @@ error_codes! {
     InsufficientStock = 400, "Not enough stock for this movement", "Không đủ tồn kho cho thao tác này";
     FileTooLarge = 413, "File too large", "Tệp quá lớn";
     PayloadTooLarge = 413, "Request body too large", "Dữ liệu yêu cầu quá lớn";
+    UnsupportedMediaType = 415, "Unsupported media type: send the body as application/json", "Kiểu nội dung không được hỗ trợ: hãy gửi dữ liệu dạng application/json";
+    UriTooLong = 414, "Request URI too long", "Địa chỉ yêu cầu quá dài";
+    HeadersTooLarge = 431, "Request header fields too large", "Phần đầu yêu cầu quá lớn";
     FileNotFound = 404, "File not found", "Không tìm thấy tệp";
     WebhookNotFound = 404, "Webhook subscription not found", "Không tìm thấy đăng ký webhook";
     WebhookDeliveryNotFound = 404, "Webhook delivery not found", "Không tìm thấy lượt gửi webhook";

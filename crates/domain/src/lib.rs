@@ -12,6 +12,7 @@ pub mod error;
 pub mod intercept;
 pub mod lang;
 pub mod money;
+pub mod quantity;
 pub mod status;
 pub mod stock;
 

@@ -9,6 +9,7 @@ use crate::sql::Target;
 use crate::stock::{move_stock, StockKey, StockMove};
 use crate::{is_unique_violation, Db, Result, Tx};
 use depot_domain::codes::CodeKind;
+use depot_domain::quantity::MAX_BALANCE;
 use depot_domain::status::PoStatus;
 use depot_domain::stock::{is_stock_level, Movement, SELLABLE};
 use depot_domain::Lang;
@@ -632,7 +633,17 @@ impl Db {
                     reason: None,
                     is_abnormal: false,
                 };
-                move_stock(&mut tx, &key, &m, now).await?;
+                if move_stock(&mut tx, &key, &m, now).await?.is_none() {
+                    // Only a balance at its ceiling refuses goods coming in.
+                    let i = receipt
+                        .iter()
+                        .position(|x| std::ptr::eq(x, *r))
+                        .unwrap_or(0);
+                    return Ok(Err(PoChangeError::BadLines(vec![(
+                        format!("items[{i}].putaway_quantity"),
+                        format!("would take the stock balance past {MAX_BALANCE}"),
+                    )])));
+                }
             }
         }
         allocate_waiting(&mut tx, self.backend(), &waiting, now).await?;

@@ -9,6 +9,7 @@ use crate::sql::Target;
 use crate::stock::{move_stock, StockKey, StockMove};
 use crate::{is_unique_violation, Db, Result, Tx};
 use depot_domain::codes::CodeKind;
+use depot_domain::quantity::MAX_BALANCE;
 use depot_domain::status::{ReturnStatus, ShipmentStatus};
 use depot_domain::stock::{is_stock_level, Movement, SELLABLE};
 use depot_domain::Lang;
@@ -519,8 +520,9 @@ impl Db {
                     "must be >= 0".into(),
                 ));
             }
+            // Grades of one line add up, checked: they may never pass what was registered.
             let total = per_line.entry(line.product_id).or_insert(0);
-            *total += r.received_quantity;
+            *total = total.checked_add(r.received_quantity).unwrap_or(i64::MAX);
             if *total > line.product_quantity {
                 errors.push((
                     format!("items[{i}].received_quantity"),
@@ -581,7 +583,17 @@ impl Db {
                 reason: None,
                 is_abnormal: r.stock_level != SELLABLE,
             };
-            move_stock(&mut tx, &key, &m, now).await?;
+            if move_stock(&mut tx, &key, &m, now).await?.is_none() {
+                // Only a balance at its ceiling refuses goods coming in.
+                let i = receipts
+                    .iter()
+                    .position(|x| std::ptr::eq(x, *r))
+                    .unwrap_or(0);
+                return Ok(Err(ReturnChangeError::BadLines(vec![(
+                    format!("items[{i}].received_quantity"),
+                    format!("would take the stock balance past {MAX_BALANCE}"),
+                )])));
+            }
         }
         allocate_waiting(&mut tx, self.backend(), &waiting, now).await?;
         let all_sellable = ret.lines.iter().all(|l| {

@@ -9,6 +9,7 @@ use crate::shipments::{allocate_waiting, lock_waiting};
 use crate::sql::value_rows;
 use crate::{Backend, Db, Result, Tx};
 use depot_domain::codes::CodeKind;
+use depot_domain::quantity::MAX_BALANCE;
 use depot_domain::stock::Movement;
 use depot_domain::stock::SELLABLE;
 use serde::Serialize;
@@ -50,7 +51,7 @@ impl Balance {
 }
 
 /// Applies a movement, or returns None (and changes nothing) when it would take `on_hand`,
-/// `reserved` or `available` below zero.
+/// `reserved` or `available` below zero, or bring goods in past `MAX_BALANCE`.
 pub async fn move_stock(
     tx: &mut Tx,
     key: &StockKey,
@@ -84,17 +85,33 @@ pub async fn move_stocks(
             k.stock_level.clone(),
         )
     };
-    // Per balance: the summed deltas, and whether any move adds stock (only such a move can
-    // meet a balance that does not exist yet).
-    let mut sums: BTreeMap<BalanceId, (i64, i64, bool)> = BTreeMap::new();
+    // Per balance: the summed deltas, whether any move adds stock (only such a move can meet
+    // a balance that does not exist yet), and whether any brings goods in from outside
+    // (those may not take it past MAX_BALANCE; goods coming back were counted before).
+    let mut sums: BTreeMap<BalanceId, (i64, i64, bool, bool)> = BTreeMap::new();
     for (k, m) in moves {
         let sum = sums.entry(id(k)).or_default();
-        sum.0 += m.on_hand_delta;
-        sum.1 += m.reserved_delta;
+        let (Some(on_hand), Some(reserved)) = (
+            sum.0.checked_add(m.on_hand_delta),
+            sum.1.checked_add(m.reserved_delta),
+        ) else {
+            return Ok(None);
+        };
+        (sum.0, sum.1) = (on_hand, reserved);
         sum.2 |= m.on_hand_delta > 0;
+        sum.3 |= brings_goods_in(m.movement) && m.on_hand_delta > 0;
     }
     let mut running: HashMap<BalanceId, Balance> = HashMap::new();
-    for ((product_id, warehouse_id, business_id, level), (on_hand, reserved, adds)) in sums {
+    for ((product_id, warehouse_id, business_id, level), (on_hand, reserved, adds, inbound)) in sums
+    {
+        // Deltas this large cannot fit any balance; refusing them here also keeps the SQL
+        // below from overflowing.
+        if on_hand.unsigned_abs() > MAX_BALANCE as u64
+            || reserved.unsigned_abs() > MAX_BALANCE as u64
+        {
+            return Ok(None);
+        }
+        let ceiling = if inbound { MAX_BALANCE } else { i64::MAX };
         if adds {
             crate::sql::query(
                 "INSERT INTO stock_balances (business_id, warehouse_id, product_id, stock_level, \
@@ -112,6 +129,7 @@ pub async fn move_stocks(
             "UPDATE stock_balances SET on_hand = on_hand + $5, reserved = reserved + $6, updated_time = $7 \
              WHERE business_id = $1 AND warehouse_id = $2 AND product_id = $3 AND stock_level = $4 \
              AND on_hand + $5 >= 0 AND reserved + $6 >= 0 AND on_hand + $5 >= reserved + $6 \
+             AND on_hand + $5 <= $8 \
              RETURNING on_hand, reserved",
         )
         .bind(business_id)
@@ -121,6 +139,7 @@ pub async fn move_stocks(
         .bind(on_hand)
         .bind(reserved)
         .bind(now)
+        .bind(ceiling)
         .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -136,8 +155,13 @@ pub async fn move_stocks(
     let mut after = Vec::with_capacity(moves.len());
     for (k, m) in moves {
         let b = running.get_mut(&id(k)).expect("every balance was updated");
-        b.on_hand += m.on_hand_delta;
-        b.reserved += m.reserved_delta;
+        let (Some(on_hand), Some(reserved)) = (
+            b.on_hand.checked_add(m.on_hand_delta),
+            b.reserved.checked_add(m.reserved_delta),
+        ) else {
+            return Ok(None);
+        };
+        (b.on_hand, b.reserved) = (on_hand, reserved);
         if b.on_hand < 0 || b.reserved < 0 || b.on_hand < b.reserved {
             return Ok(None);
         }
@@ -207,6 +231,15 @@ pub async fn move_stocks(
         .collect();
     record_events(tx, events, now).await?;
     Ok(Some(after))
+}
+
+/// Goods that were not counted in any balance before: a putaway, a returned parcel, a
+/// correction. Restocks of a cancel or a return to sender bring back what a balance held.
+fn brings_goods_in(movement: Movement) -> bool {
+    matches!(
+        movement,
+        Movement::Putaway | Movement::ReturnRestock | Movement::Adjustment
+    )
 }
 
 /// [`move_stock`] for a movement that may add sellable stock: shipments waiting for the
@@ -390,6 +423,8 @@ pub enum AdjustError {
     ProductNotFound,
     NotMapped,
     Insufficient(Balance),
+    /// The balance would pass `MAX_BALANCE`.
+    AboveMaximum(Balance),
 }
 
 impl Db {
@@ -461,6 +496,10 @@ impl Db {
         let Some(balance) = move_stock_and_wake(&mut tx, self.backend(), &key, &m, now).await?
         else {
             let current = self::balance(&mut tx, &key).await?;
+            let after = current.on_hand.checked_add(quantity_delta);
+            if after.is_none_or(|on_hand| on_hand > MAX_BALANCE) {
+                return Ok(Err(AdjustError::AboveMaximum(current)));
+            }
             return Ok(Err(AdjustError::Insufficient(current)));
         };
         tx.commit().await?;

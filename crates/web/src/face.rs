@@ -128,6 +128,8 @@ pub fn mount(
             .fallback(|| async { PageError::NotFound })
             .layer(middleware::from_fn_with_state(csrf.clone(), csrf_layer))
             .layer(sessions)
+            // The API's text rule for the address (as a 400 page), before a session is read.
+            .layer(middleware::from_fn(depot_api::text::uri_layer))
             .layer(middleware::from_fn(error_pages))
             .layer(Extension(face))
             .layer(middleware::from_fn(lang_layer))

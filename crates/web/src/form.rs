@@ -15,6 +15,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|_| PageError::BadRequest)?;
+        // The API's text rule: no control characters (line breaks only in free text).
+        if depot_api::text::first_refused_param(&String::from_utf8_lossy(&bytes)).is_some() {
+            return Err(PageError::BadRequest);
+        }
         serde_urlencoded::from_bytes(&bytes).map(Form).map_err(|e| {
             tracing::info!(error = %e, "unreadable form");
             PageError::BadRequest

@@ -12,11 +12,10 @@
 
 use super::{
     caller_for_token, check_limit, json_reply, live_first, parse_body, system_now, with_limit,
-    AuthFailure, BodyError,
+    AuthFailure, BodyError, RawJson,
 };
 use crate::AppState;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -131,13 +130,16 @@ const DOC_ERROR: &str = r#"{"status":"error","status_code":401,"html_message":"I
                 ("error" = (value = json!(serde_json::from_str::<Value>(DOC_ERROR).unwrap()))),
             )),
     ))]
-pub async fn cancel(
-    State(state): State<AppState>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn cancel(State(state): State<AppState>, body: RawJson) -> Response {
     let body: IthinkCancelRequest = match parse_body(body) {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return refused(400, "The request body is too large."),
+        Err(BodyError::NotJson) => {
+            return refused(
+                415,
+                "Invalid request: Content-Type must be application/json.",
+            )
+        }
         Err(BodyError::Invalid(why)) => return refused(400, &format!("Invalid request: {why}.")),
     };
     let data = body.data.unwrap_or_default();

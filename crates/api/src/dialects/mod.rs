@@ -19,6 +19,7 @@ use crate::rate_limit::{self, Decision};
 use crate::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
@@ -100,21 +101,37 @@ pub(crate) fn json_reply(status: StatusCode, body: &Value) -> Response {
     res
 }
 
+/// A dialect's body as read, and whether it was declared JSON (the handler answers both in
+/// its provider's shape).
+pub struct RawJson {
+    pub json: bool,
+    pub bytes: Result<Bytes, BytesRejection>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for RawJson {
+    type Rejection = std::convert::Infallible;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = crate::envelope::is_json_request(req.headers());
+        let bytes = Bytes::from_request(req, state).await;
+        Ok(RawJson { json, bytes })
+    }
+}
+
 /// Why a body could not be read or parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum BodyError {
     /// Larger than `DEPOT_BODY_LIMIT_BYTES`.
     TooLarge,
+    /// Not declared `application/json`.
+    NotJson,
     /// Unreadable, empty, not JSON, or not the expected shape; the text says where.
     Invalid(String),
 }
 
-/// Parses a JSON body read by the handler itself (`Result<Bytes, BytesRejection>`), naming the
-/// offending field like the merchant API does (`data.cancellation.order_no: invalid type…`).
-pub(crate) fn parse_body<T: DeserializeOwned>(
-    body: Result<Bytes, BytesRejection>,
-) -> Result<T, BodyError> {
-    let bytes = match body {
+/// Parses a JSON body read by the handler itself ([`RawJson`]), naming the offending field
+/// like the merchant API does (`data.cancellation.order_no: invalid type…`).
+pub(crate) fn parse_body<T: DeserializeOwned>(body: RawJson) -> Result<T, BodyError> {
+    let bytes = match body.bytes {
         Ok(bytes) => bytes,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return Err(BodyError::TooLarge)
@@ -123,6 +140,9 @@ pub(crate) fn parse_body<T: DeserializeOwned>(
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(BodyError::Invalid("a JSON body is required".into()));
+    }
+    if !body.json {
+        return Err(BodyError::NotJson);
     }
     match crate::envelope::parse_json::<T>(&bytes) {
         Ok(value) => Ok(value),
@@ -202,6 +222,13 @@ mod tests {
         assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
     }
 
+    fn raw(bytes: Bytes) -> RawJson {
+        RawJson {
+            json: true,
+            bytes: Ok(bytes),
+        }
+    }
+
     #[test]
     fn bodies_are_parsed_with_the_field_named() {
         #[derive(serde::Deserialize, Debug)]
@@ -210,17 +237,17 @@ mod tests {
             a: String,
         }
         assert_eq!(
-            parse_body::<T>(Ok(Bytes::from_static(b"  "))).unwrap_err(),
+            parse_body::<T>(raw(Bytes::from_static(b"  "))).unwrap_err(),
             BodyError::Invalid("a JSON body is required".into())
         );
         assert!(matches!(
-            parse_body::<T>(Ok(Bytes::from_static(b"{\"a\":"))),
+            parse_body::<T>(raw(Bytes::from_static(b"{\"a\":"))),
             Err(BodyError::Invalid(m)) if m.starts_with("malformed JSON")
         ));
         assert!(matches!(
-            parse_body::<T>(Ok(Bytes::from_static(b"{\"a\":1}"))),
+            parse_body::<T>(raw(Bytes::from_static(b"{\"a\":1}"))),
             Err(BodyError::Invalid(m)) if m.starts_with("a: invalid type")
         ));
-        assert!(parse_body::<T>(Ok(Bytes::from_static(b"{\"a\":\"x\",\"b\":2}"))).is_ok());
+        assert!(parse_body::<T>(raw(Bytes::from_static(b"{\"a\":\"x\",\"b\":2}"))).is_ok());
     }
 }

@@ -11,11 +11,10 @@
 
 use super::{
     caller_for_token, check_limit, iso8601, json_reply, live_first, parse_body, system_now,
-    with_limit, AuthFailure, BodyError,
+    with_limit, AuthFailure, BodyError, RawJson,
 };
 use crate::AppState;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
@@ -220,7 +219,7 @@ const DOC_500: &str = r#"{"metadata":{"path":"/v3/fulfillment/outbound/oms/cance
 pub async fn cancel_oms(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: RawJson,
 ) -> Response {
     cancel(&state, &headers, body, OMS_PATH).await
 }
@@ -238,7 +237,7 @@ pub async fn cancel_oms(
 pub async fn cancel_wms(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: RawJson,
 ) -> Response {
     cancel(&state, &headers, body, WMS_PATH).await
 }
@@ -246,7 +245,7 @@ pub async fn cancel_wms(
 async fn cancel(
     state: &AppState,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: RawJson,
     path: &'static str,
 ) -> Response {
     let now = state.now();
@@ -280,7 +279,7 @@ async fn cancel(
 async fn cancel_for(
     state: &AppState,
     business_id: i64,
-    body: Result<Bytes, BytesRejection>,
+    body: RawJson,
     path: &'static str,
     now: i64,
 ) -> Response {
@@ -292,6 +291,14 @@ async fn cancel_for(
                 path,
                 now,
                 vec!["the body is too large".into()],
+            )
+        }
+        Err(BodyError::NotJson) => {
+            return invalid_input_with(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                path,
+                now,
+                vec!["Content-Type must be application/json".into()],
             )
         }
         Err(BodyError::Invalid(why)) => return invalid_input(path, now, vec![why]),

@@ -16,12 +16,12 @@
 
 use super::{
     caller_for_token, check_limit, json_reply, system_now, with_limit, AuthFailure, BodyError,
-    Caller,
+    Caller, RawJson,
 };
 use crate::rate_limit::Decision;
 use crate::AppState;
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -321,7 +321,7 @@ pub async fn unsupplied(
     State(state): State<AppState>,
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
-    body: Result<Bytes, BytesRejection>,
+    body: RawJson,
 ) -> Response {
     let now = state.now();
     let Ok(Path((seller_id, package_id))) = path else {
@@ -346,7 +346,7 @@ async fn cancel_items(
     state: &AppState,
     caller: &Caller,
     package_id: &str,
-    body: Result<Bytes, BytesRejection>,
+    body: RawJson,
     now: i64,
 ) -> Response {
     let not_found = || {
@@ -373,6 +373,16 @@ async fn cancel_items(
                 "body",
                 "The request body is too large.",
                 "payload.too.large",
+            )
+        }
+        Err(BodyError::NotJson) => {
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                now,
+                VALIDATION,
+                "Content-Type",
+                "Content-Type must be application/json.",
+                "unsupported.media.type",
             )
         }
         Err(BodyError::Invalid(why)) => {
@@ -531,6 +541,13 @@ async fn list_packages(state: &AppState, caller: &Caller, query: &str, now: i64)
         .collect();
     let param = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
     let mut problems: Vec<(String, String, &str)> = Vec::new();
+    if let Some(name) = crate::text::first_refused_param(query) {
+        problems.push((
+            name.clone(),
+            format!("{name} {}.", crate::text::MESSAGE),
+            "invalid.parameter",
+        ));
+    }
     let page = match param("page").map(str::parse::<i64>) {
         None => 0,
         Some(Ok(p)) if p >= 0 => p,

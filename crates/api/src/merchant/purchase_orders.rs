@@ -10,6 +10,7 @@ use crate::{files, AppState};
 use axum::extract::{OriginalUri, Path, State};
 use depot_documents::{po_bill_pdf, PoBill, PoBillItem, PoBillPackage, PoBillWarehouse};
 use depot_domain::codes::CodeKind;
+use depot_domain::quantity::{Quantity, ReceivedQuantity};
 use depot_domain::status::PoStatus;
 use depot_domain::ErrorCode;
 use depot_store::list::TimeRange;
@@ -26,7 +27,7 @@ const VAS: &[&str] = &["CO_INSPECTION"];
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PoItem {
     pub oasin: String,
-    pub product_quantity: i64,
+    pub product_quantity: Quantity,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -44,7 +45,7 @@ pub struct PoPackage {
 pub struct PoDocument {
     pub document_type: String,
     pub document_url: String,
-    pub print_quantity: Option<i64>,
+    pub print_quantity: Option<ReceivedQuantity>,
 }
 
 /// Create PO body (documented fields).
@@ -125,12 +126,6 @@ fn validate(body: CreatePo) -> ApiResult<NewPurchaseOrder> {
                     "is repeated in this package".into(),
                 ));
             }
-            if item.product_quantity <= 0 {
-                errors.push((
-                    format!("packages[{i}].items[{j}].product_quantity"),
-                    "must be > 0".into(),
-                ));
-            }
         }
     }
     if body.estimated_arrival_time.is_some_and(|t| t < 0) {
@@ -150,12 +145,6 @@ fn validate(body: CreatePo) -> ApiResult<NewPurchaseOrder> {
             errors.push((
                 format!("po_documents[{i}].document_url"),
                 "is required".into(),
-            ));
-        }
-        if d.print_quantity.is_some_and(|q| q < 0) {
-            errors.push((
-                format!("po_documents[{i}].print_quantity"),
-                "must be >= 0".into(),
             ));
         }
     }
@@ -178,7 +167,7 @@ fn validate(body: CreatePo) -> ApiResult<NewPurchaseOrder> {
                 items: p
                     .items
                     .into_iter()
-                    .map(|i| (i.oasin.trim().to_string(), i.product_quantity))
+                    .map(|i| (i.oasin.trim().to_string(), i.product_quantity.get()))
                     .collect(),
                 package_note: p.package_note,
             })

@@ -7,6 +7,7 @@ use crate::ops::check_text;
 use crate::paging::{self, Paging};
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, State};
+use depot_domain::quantity::Quantity;
 use depot_domain::status::ReturnStatus;
 use depot_domain::ErrorCode;
 use depot_store::returns::{CreateReturnError, NewReturn, ReturnChangeError, ReturnFilter};
@@ -18,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReturnItem {
     pub oasin: String,
-    pub product_quantity: i64,
+    pub product_quantity: Quantity,
 }
 
 /// Create Return B2C Shipment body.
@@ -82,9 +83,6 @@ pub async fn create_return(
         if !seen.insert(item.oasin.trim()) {
             errors.push((format!("items[{i}].oasin"), "is repeated".into()));
         }
-        if item.product_quantity <= 0 {
-            errors.push((format!("items[{i}].product_quantity"), "must be > 0".into()));
-        }
     }
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
@@ -101,7 +99,7 @@ pub async fn create_return(
         items: body
             .items
             .into_iter()
-            .map(|i| (i.oasin.trim().to_string(), i.product_quantity))
+            .map(|i| (i.oasin.trim().to_string(), i.product_quantity.get()))
             .collect(),
         note: body.note,
     };

@@ -14,6 +14,7 @@ use depot_domain::cancel::{CancelGuard, CancelReason, LineCancel, Refusal};
 use depot_domain::codes::CodeKind;
 use depot_domain::intercept::InterceptStatus;
 use depot_domain::money;
+use depot_domain::quantity::Quantity;
 use depot_domain::status::ShipmentStatus;
 use depot_domain::{ErrorCode, Lang};
 use depot_store::list::TimeRange;
@@ -33,7 +34,7 @@ pub const MAX_BULK: usize = 100;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ItemRequest {
     pub oasin: String,
-    pub product_quantity: i64,
+    pub product_quantity: Quantity,
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -124,9 +125,6 @@ async fn validate(state: &AppState, body: CreateShipment) -> ApiResult<NewShipme
                 "is repeated; put the whole quantity on one line".into(),
             ));
         }
-        if item.product_quantity <= 0 {
-            errors.push((format!("items[{i}].product_quantity"), "must be > 0".into()));
-        }
     }
     let cod_amount_minor = match body.cod_amount {
         None => None,
@@ -192,7 +190,7 @@ async fn validate(state: &AppState, body: CreateShipment) -> ApiResult<NewShipme
         items: body
             .items
             .into_iter()
-            .map(|i| (i.oasin.trim().to_string(), i.product_quantity))
+            .map(|i| (i.oasin.trim().to_string(), i.product_quantity.get()))
             .collect(),
         receiver: body
             .receiver
@@ -320,6 +318,8 @@ pub async fn b2c_shipment_detail(
 pub struct LineRequest {
     pub line_id: Option<i64>,
     pub oasin: Option<String>,
+    /// Checked by the cancel policy (`depot_domain::cancel`), the same for every dialect.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub quantity: i64,
 }
 

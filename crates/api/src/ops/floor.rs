@@ -7,6 +7,7 @@ use crate::envelope::{Data, Envelope, Json, ReplyContext};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::extract::{Path, State};
+use depot_domain::quantity::{QuantityDelta, ReceivedQuantity, MAX_BALANCE};
 use depot_domain::status::ShipmentStatus;
 use depot_domain::ErrorCode;
 use depot_store::purchase_orders::{PoChangeError, ReceiptLine};
@@ -25,7 +26,7 @@ pub struct StockAdjustment {
     /// `A` (sellable), `D1`–`D3` (damaged grades) or `L`.
     pub stock_level: String,
     /// Positive adds stock, negative removes it; never below what is reserved.
-    pub quantity_delta: i64,
+    pub quantity_delta: QuantityDelta,
     pub reason: String,
 }
 
@@ -49,7 +50,7 @@ pub async fn adjust_stock(
             "must be one of A, D1, D2, D3, L",
         ));
     }
-    if body.quantity_delta == 0 {
+    if body.quantity_delta.get() == 0 {
         return Err(ApiError::invalid_field("quantity_delta", "must not be 0"));
     }
     let adjustment = Adjustment {
@@ -57,7 +58,7 @@ pub async fn adjust_stock(
         warehouse_code: body.warehouse_code.trim(),
         oasin: body.oasin.trim(),
         stock_level: &body.stock_level,
-        quantity_delta: body.quantity_delta,
+        quantity_delta: body.quantity_delta.get(),
         reason: body.reason.trim(),
     };
     let result = state.db.adjust_stock(&adjustment, state.now()).await?;
@@ -74,6 +75,13 @@ pub async fn adjust_stock(
             .with_detail(json!({
                 "on_hand": b.on_hand, "reserved": b.reserved, "available": b.available(),
             }))),
+        Err(AdjustError::AboveMaximum(b)) => Err(ApiError::invalid_field(
+            "quantity_delta",
+            format!(
+                "would take on_hand from {} past the most a balance holds ({MAX_BALANCE})",
+                b.on_hand
+            ),
+        )),
     }
 }
 
@@ -136,9 +144,9 @@ pub struct PoReceiptLine {
     pub package_code: String,
     pub oasin: String,
     /// Units that arrived (at most the declared quantity).
-    pub inbound_quantity: i64,
+    pub inbound_quantity: ReceivedQuantity,
     /// Units put away into stock (at most the inbound quantity).
-    pub putaway_quantity: i64,
+    pub putaway_quantity: ReceivedQuantity,
     /// `A` (default, sellable), `D1`–`D3`, `L`.
     pub stock_level: Option<String>,
     pub batch_lot_code: Option<String>,
@@ -202,8 +210,8 @@ pub async fn receive_po(
         .map(|i| ReceiptLine {
             package_code: i.package_code,
             oasin: i.oasin,
-            inbound_quantity: i.inbound_quantity,
-            putaway_quantity: i.putaway_quantity,
+            inbound_quantity: i.inbound_quantity.get(),
+            putaway_quantity: i.putaway_quantity.get(),
             stock_level: i.stock_level.unwrap_or_else(|| "A".into()),
             batch_lot_code: i.batch_lot_code,
             manufacturing_date: i.manufacturing_date,
@@ -228,7 +236,7 @@ pub async fn receive_po(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReturnReceiptLine {
     pub oasin: String,
-    pub received_quantity: i64,
+    pub received_quantity: ReceivedQuantity,
     /// `A` (default, sellable), `D1`–`D3`, `L`. Report one line per grade.
     pub stock_level: Option<String>,
 }
@@ -256,7 +264,7 @@ pub async fn receive_return(
         .into_iter()
         .map(|i| ReturnReceipt {
             oasin: i.oasin,
-            received_quantity: i.received_quantity,
+            received_quantity: i.received_quantity.get(),
             stock_level: i.stock_level.unwrap_or_else(|| "A".into()),
         })
         .collect();
