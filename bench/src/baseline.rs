@@ -6,8 +6,9 @@
 //! Reads (detail, lists) and the mixed load need the stored history, so they run on the
 //! server's database after the server has stopped.
 
+use crate::context::mix;
 use crate::load::{self, Load, OpResult, Outcome};
-use crate::scenarios::{mix, pick, MixMaterial, BULK, MIX};
+use crate::scenarios::{pick, MixMaterial, BULK, MIX};
 use crate::setup::{self, PoolItem, PoolSpec, Seed, WAREHOUSE};
 use depot_domain::cancel::{CancelGuard, CancelReason, LineCancel};
 use depot_domain::codes::CodeKind;

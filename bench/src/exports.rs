@@ -4,9 +4,10 @@
 //! (from the request to DONE), the server's RSS growth during the report (target < 50 MiB),
 //! and the p99 of the reads beside it against their p99 before the report.
 
+use crate::context::{done, mix, Ctx, Ran};
 use crate::http::{self, Api};
 use crate::load::{Load, Outcome};
-use crate::scenarios::{done, mix, Ctx, Ran};
+use crate::report::{REPORT_GROWTH_TARGET_MIB, REPORT_ROWS_TARGET};
 use crate::server::Memory;
 use anyhow::{bail, Context};
 use depot_domain::codes::CodeKind;
@@ -16,10 +17,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The bound on the server's RSS growth during a 1,000,000-row report.
-pub const REPORT_GROWTH_TARGET_MIB: f64 = 50.0;
-/// The bound on the rows per second of a SQLite report.
-pub const REPORT_ROWS_TARGET: f64 = 50_000.0;
 /// Clients reading beside the report.
 const READERS: usize = 8;
 /// How long the reads run alone first, for their own p99.

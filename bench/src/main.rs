@@ -9,6 +9,7 @@
 //! See `bench/README.md`.
 
 mod baseline;
+mod context;
 mod exports;
 mod http;
 mod load;
@@ -20,8 +21,8 @@ mod setup;
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
+use context::Ran;
 use report::{Row, RunReport, Stats};
-use scenarios::Ran;
 use setup::{Database, Kind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -322,7 +323,7 @@ async fn drive(
         duration: Duration::from_secs_f64(cli.duration),
         max_requests: cli.max_requests,
     };
-    let ctx = scenarios::Ctx {
+    let ctx = context::Ctx {
         api: http::Api {
             client,
             bases: bases.into(),

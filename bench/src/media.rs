@@ -2,9 +2,9 @@
 //! growth (the body must stream to storage, never sit in memory), and many clients reading
 //! ranges of a stored video, as browser players seeking do, against `/healthz`.
 
+use crate::context::{done, mix, Ctx, Ran};
 use crate::http::{self, Api};
 use crate::load::Load;
-use crate::scenarios::{done, mix, Ctx, Ran};
 use crate::server::Memory;
 use anyhow::{bail, Context};
 use depot_domain::codes::CodeKind;

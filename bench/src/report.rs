@@ -4,6 +4,11 @@ use crate::load::Outcome;
 use crate::setup::Kind;
 use std::fmt::Write;
 
+/// The target for the server's RSS growth during a 1,000,000-row report.
+pub const REPORT_GROWTH_TARGET_MIB: f64 = 50.0;
+/// The target for the rows per second of a SQLite report.
+pub const REPORT_ROWS_TARGET: f64 = 50_000.0;
+
 /// The figures of one side (HTTP or in-process) of a scenario.
 #[derive(Debug, Clone, Copy)]
 pub struct Stats {
@@ -183,7 +188,7 @@ fn throughput_target(scenario: &str) -> Option<f64> {
         "cancel" => Some(3_000.0),
         "bulk-cancel" => Some(20_000.0),
         "detail" => Some(10_000.0),
-        "report-shipments" => Some(crate::exports::REPORT_ROWS_TARGET),
+        "report-shipments" => Some(REPORT_ROWS_TARGET),
         _ => None,
     }
 }

@@ -2,16 +2,15 @@
 //! timed), then runs the load loop against the server and reports its figures with the
 //! server's peak RSS during the run.
 
+use crate::context::{done, mix, Ctx, Measured, Ran};
 use crate::http::{self, Api, Reply};
 use crate::load::{self, Load, OpResult, Outcome};
-use crate::server::{reset_peak, Cpu, CpuSplit, Memory, RssSampler};
-use crate::setup::{self, PoolItem, PoolSpec, Seed, WAREHOUSE};
+use crate::server::{reset_peak, Cpu, Memory, RssSampler};
+use crate::setup::{PoolItem, WAREHOUSE};
 use depot_domain::codes::CodeKind;
-use depot_store::Db;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -36,116 +35,6 @@ pub const ALL: &[&str] = &[
     "media-range",
     "report-shipments",
 ];
-
-/// What a run knows while it drives one server.
-pub struct Ctx {
-    pub api: Api,
-    /// The server's own database, for writing pools (while no request is in flight).
-    pub db: Db,
-    pub seed: Arc<Seed>,
-    pub pid: u32,
-    pub load: Load,
-    /// Unique per run, so merchant references never collide.
-    pub tag: String,
-    /// Ids of the stored history (the list seed), first and last.
-    pub history: (i64, i64),
-    /// Items per second of the scenarios already run, to size the pools of later ones.
-    pub rates: Mutex<HashMap<String, f64>>,
-}
-
-/// A scenario's figures.
-pub struct Measured {
-    pub outcome: Outcome,
-    /// What one item is: `req`, `shipments`, `events`.
-    pub unit: &'static str,
-    pub peak_kib: u64,
-    pub end_kib: u64,
-    pub cpu: CpuSplit,
-    pub note: String,
-}
-
-pub enum Ran {
-    Done(Box<Measured>),
-    Skipped(String),
-}
-
-impl Ctx {
-    /// Shipments to prepare for a scenario that consumes one per item: enough for the whole
-    /// duration at `per_second`, within the request budget.
-    /// A rate to size a pool by: `factor` × what `scenario` reached in this run, within
-    /// [lo, hi]; `hi` when it has not run.
-    fn guess(&self, scenario: &str, factor: f64, lo: f64, hi: f64) -> f64 {
-        match self.rates.lock().unwrap().get(scenario) {
-            Some(r) => (r * factor).clamp(lo, hi),
-            None => hi,
-        }
-    }
-
-    fn pool_size(&self, per_second: f64) -> u64 {
-        let wanted = (per_second * self.load.duration.as_secs_f64()).ceil() as u64
-            + self.load.concurrency as u64;
-        wanted.min(self.load.max_requests)
-    }
-
-    async fn pool(
-        &self,
-        name: &str,
-        count: u64,
-        quantity: i64,
-    ) -> anyhow::Result<Arc<Vec<PoolItem>>> {
-        let prefix = format!("{}-{name}-", self.tag);
-        let t = Instant::now();
-        let items = setup::pool(
-            &self.db,
-            &self.seed,
-            &PoolSpec {
-                prefix: &prefix,
-                count,
-                delivered: false,
-                quantity,
-                spread_times: false,
-            },
-            true,
-        )
-        .await?;
-        eprintln!(
-            "  (pool of {} shipments written in {:.1} s)",
-            items.len(),
-            t.elapsed().as_secs_f64()
-        );
-        Ok(Arc::new(items))
-    }
-
-    /// Runs the load with the server's peak RSS reset before and read after.
-    pub(crate) async fn measure<F, Fut>(&self, load: Load, op: F) -> (Outcome, u64, u64, CpuSplit)
-    where
-        F: Fn(u64) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = OpResult> + Send + 'static,
-    {
-        let reset = reset_peak(self.pid);
-        let sampler = RssSampler::start(self.pid);
-        let cpu = Cpu::now(self.pid);
-        let out = load::run(load, op).await;
-        let cpu = Cpu::now(self.pid).since(&cpu, out.elapsed);
-        let sampled = sampler.finish(self.pid);
-        let mem = Memory::of(self.pid);
-        let peak = if reset {
-            mem.peak_kib.max(sampled)
-        } else {
-            sampled
-        };
-        (out, peak, mem.rss_kib, cpu)
-    }
-}
-
-/// A cheap, well-spread hash of the request number (splitmix64), to pick rows at random
-/// without a shared generator.
-pub fn mix(i: u64) -> u64 {
-    let mut z = i.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
     match name {
@@ -183,21 +72,6 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
         "report-shipments" => crate::exports::report_shipments(ctx).await,
         other => anyhow::bail!("unknown scenario {other}"),
     }
-}
-
-pub(crate) fn done(
-    m: (Outcome, u64, u64, CpuSplit),
-    unit: &'static str,
-    note: impl Into<String>,
-) -> Ran {
-    Ran::Done(Box::new(Measured {
-        outcome: m.0,
-        unit,
-        peak_kib: m.1,
-        end_kib: m.2,
-        cpu: m.3,
-        note: note.into(),
-    }))
 }
 
 async fn healthz(ctx: &Ctx) -> anyhow::Result<Ran> {

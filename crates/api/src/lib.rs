@@ -26,6 +26,7 @@ pub mod rate_limit;
 pub mod reports;
 pub mod text;
 pub mod upload;
+pub mod views;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, StatusCode};

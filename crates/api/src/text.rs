@@ -10,7 +10,7 @@
 //! multipart reader (`crate::upload`). The Trendyol package list reads its own query and
 //! uses [`first_refused_param`] to answer in its own shape.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -134,6 +134,28 @@ pub async fn uri_layer(req: Request, next: Next) -> Response {
         return ApiError::invalid_field(name, MESSAGE).into_response();
     }
     next.run(req).await
+}
+
+/// Checks text fields: required ones must be non-blank, all within `max` characters.
+pub(crate) fn check_text(fields: &[(&str, Option<&str>, bool, usize)]) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    for (name, value, required, max) in fields {
+        match value.map(str::trim) {
+            None | Some("") if *required => {
+                errors.push((name.to_string(), "is required".to_string()))
+            }
+            Some(v) if v.chars().count() > *max => errors.push((
+                name.to_string(),
+                format!("must be at most {max} characters"),
+            )),
+            _ => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_fields(errors))
+    }
 }
 
 #[cfg(test)]

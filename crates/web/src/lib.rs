@@ -1,7 +1,7 @@
 //! What Depot's web faces share — the merchant portal (`/portal`, crate `depot-portal`) and
 //! the operator console (`/console`, crate `depot-console`):
 //!
-//! * [`face::mount`]: each face under its prefix with the same layers (security headers,
+//! * [`mount::mount`]: each face under its prefix with the same layers (security headers,
 //!   language, HTML error pages, database sessions, cross-site protection);
 //! * [`session`]: sessions in the database and the typed [`WebSession`];
 //! * [`signin`] and [`password`]: throttled sign-in, Argon2id, zxcvbn;
@@ -21,6 +21,7 @@ pub mod form;
 pub mod headers;
 pub mod i18n;
 pub mod lang;
+pub mod mount;
 pub mod page;
 pub mod password;
 pub mod session;
@@ -30,7 +31,8 @@ pub mod time_fmt;
 
 pub use depot_domain::Lang;
 pub use error::{PageError, PageResult};
-pub use face::{mount, Face, WebConfig, CONSOLE, PORTAL};
+pub use face::{Face, CONSOLE, PORTAL};
 pub use form::Form;
+pub use mount::{mount, WebConfig};
 pub use page::{render, render_with_status, PageCtx};
 pub use session::{Account, Flash, WebSession};

@@ -3,8 +3,8 @@
 use crate::auth::Merchant;
 use crate::envelope::{Created, Data, Envelope, Json, Page, Query};
 use crate::error::{ApiError, ApiResult};
-use crate::ops::check_text;
 use crate::paging::{self, Paging};
+use crate::text::check_text;
 use crate::AppState;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};

@@ -3,8 +3,8 @@
 use crate::auth::Merchant;
 use crate::envelope::{Data, Json, Page, Query, ReplyContext};
 use crate::error::{ApiError, ApiResult};
-use crate::ops::check_text;
 use crate::paging::{self, Paging};
+use crate::text::check_text;
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, State};
 use depot_domain::quantity::Quantity;

@@ -5,8 +5,8 @@
 use crate::auth::Merchant;
 use crate::envelope::{Data, Envelope, Json, OptionalJson, Page, Query, ReplyContext};
 use crate::error::{ApiError, ApiResult};
-use crate::ops::check_text;
 use crate::paging::{self, Paging};
+use crate::text::check_text;
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, State};
 use axum::response::{IntoResponse, Response};
@@ -65,10 +65,7 @@ pub struct CreateShipment {
     pub note: Option<String>,
 }
 
-/// Shipment detail (SPEC §3.4), rendered by the store so webhooks carry the same shape.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(value_type = Object)]
-pub struct ShipmentView(pub Value);
+pub use crate::views::ShipmentView;
 
 pub(crate) fn product_error(e: LineProductsError) -> ApiError {
     match e {

@@ -1,10 +1,10 @@
 //! What the warehouse floor does (SPEC §4): stock adjustments, shipment moves, receiving
 //! purchase orders and returns.
 
-use super::check_text;
 use crate::auth::Operator;
 use crate::envelope::{Data, Envelope, Json, ReplyContext};
 use crate::error::{ApiError, ApiResult};
+use crate::text::check_text;
 use crate::AppState;
 use axum::extract::{Path, State};
 use depot_domain::quantity::{QuantityDelta, ReceivedQuantity, MAX_BALANCE};
@@ -98,7 +98,7 @@ pub struct ShipmentStatusChange {
 /// HANDOVER → IN_TRANSIT …), with its stock effect: PICKED takes the goods off the shelf,
 /// RETURNED_TO_SENDER puts them back.
 #[utoipa::path(post, path = "/shipments/{tracking_code}/status", tag = "Operator", security(("ops_token" = [])),
-    request_body = ShipmentStatusChange, responses((status = 200, body = Envelope<crate::merchant::shipments::ShipmentView>)))]
+    request_body = ShipmentStatusChange, responses((status = 200, body = Envelope<crate::views::ShipmentView>)))]
 pub async fn shipment_status(
     _: Operator,
     ctx: ReplyContext,

@@ -1,9 +1,9 @@
 //! The carrier side's answer to an intercept request (SPEC §7).
 
-use super::check_text;
 use crate::auth::Operator;
 use crate::envelope::{Data, Envelope, Json, ReplyContext};
 use crate::error::{ApiError, ApiResult};
+use crate::text::check_text;
 use crate::AppState;
 use axum::extract::{Path, State};
 use depot_domain::intercept::Outcome;
@@ -33,7 +33,7 @@ fn current(shipment: &Shipment, lang: Lang) -> Value {
 /// from which only RETURNED_TO_SENDER follows; FAILED leaves the status. Repeating the same
 /// answer changes nothing. Answers the shipment's detail.
 #[utoipa::path(post, path = "/shipments/{tracking_code}/intercept", tag = "Operator", security(("ops_token" = [])),
-    request_body = InterceptAnswer, responses((status = 200, body = Envelope<crate::merchant::shipments::ShipmentView>)))]
+    request_body = InterceptAnswer, responses((status = 200, body = Envelope<crate::views::ShipmentView>)))]
 pub async fn answer_intercept(
     _: Operator,
     ctx: ReplyContext,

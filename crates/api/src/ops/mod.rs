@@ -9,6 +9,7 @@ pub mod media;
 use crate::auth::Operator;
 use crate::envelope::{Created, Data, Envelope, Json};
 use crate::error::{ApiError, ApiResult};
+use crate::text::check_text;
 use crate::AppState;
 use axum::extract::{Path, State};
 use depot_domain::ErrorCode;
@@ -37,28 +38,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(floor::receive_po))
         .routes(routes!(floor::receive_return))
         .merge(media::router())
-}
-
-/// Checks text fields: required ones must be non-blank, all within `max` characters.
-pub(crate) fn check_text(fields: &[(&str, Option<&str>, bool, usize)]) -> ApiResult<()> {
-    let mut errors = Vec::new();
-    for (name, value, required, max) in fields {
-        match value.map(str::trim) {
-            None | Some("") if *required => {
-                errors.push((name.to_string(), "is required".to_string()))
-            }
-            Some(v) if v.chars().count() > *max => errors.push((
-                name.to_string(),
-                format!("must be at most {max} characters"),
-            )),
-            _ => {}
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::invalid_fields(errors))
-    }
 }
 
 fn business_id(raw: &str) -> ApiResult<i64> {
