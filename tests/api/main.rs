@@ -17,6 +17,7 @@ mod media;
 mod multiproc;
 mod portal_console;
 mod portal_keys;
+mod portal_reports;
 mod portal_security;
 mod portal_signup;
 mod portal_webhooks;

@@ -363,6 +363,34 @@ pub fn parse_request(
     }
 }
 
+/// Validates a report request and queues it for the business: the one operation behind
+/// `POST /reports` and the portal's Reports form. A bad request is `INVALID_PAYLOAD` and
+/// queues nothing. `lang` is the language of the file's headers and labels.
+pub async fn request_report(
+    state: &AppState,
+    business_id: i64,
+    lang: Lang,
+    body: CreateReport,
+) -> ApiResult<ReportRecord> {
+    let filters = body.filters.unwrap_or_default();
+    let (spec, format) = parse_request(&body.report_type, &body.format, &filters)?;
+    let filters_json = Value::Object(filters).to_string();
+    let report = state
+        .db
+        .create_report(
+            &NewReport {
+                business_id,
+                report_type: spec.report_type().as_str(),
+                format: format.as_str(),
+                filters: &filters_json,
+                lang: lang_code(lang),
+            },
+            state.now(),
+        )
+        .await?;
+    Ok(report)
+}
+
 /// Request a report. It is validated at once (an unknown type or format, or a bad filter,
 /// is `INVALID_PAYLOAD` and nothing is queued), then rendered in the background: poll
 /// `GET /reports/{report_id}` or listen for `report.done`. Headers and labels are in the
@@ -377,22 +405,7 @@ pub async fn create_report(
     State(state): State<AppState>,
     Json(body): Json<CreateReport>,
 ) -> ApiResult<Response> {
-    let filters = body.filters.unwrap_or_default();
-    let (spec, format) = parse_request(&body.report_type, &body.format, &filters)?;
-    let filters_json = Value::Object(filters).to_string();
-    let report = state
-        .db
-        .create_report(
-            &NewReport {
-                business_id: m.business_id,
-                report_type: spec.report_type().as_str(),
-                format: format.as_str(),
-                filters: &filters_json,
-                lang: lang_code(ctx.lang),
-            },
-            state.now(),
-        )
-        .await?;
+    let report = request_report(&state, m.business_id, ctx.lang, body).await?;
     let queued = ReportQueued {
         report_id: report.id,
         status: report.status,

@@ -11,6 +11,7 @@ pub mod empty;
 pub mod home;
 pub mod nav;
 pub mod register;
+pub mod reports;
 pub mod signin;
 pub mod webhooks;
 
@@ -48,7 +49,8 @@ pub fn router() -> Router<AppState> {
             "/webhooks/deliveries/{delivery_id}/replay",
             post(webhooks::replay),
         )
-        .route("/reports", get(empty::reports))
+        .route("/reports", get(reports::index).post(reports::create))
+        .route("/reports/rows", get(reports::rows_fragment))
         .route("/videos", get(empty::videos))
 }
 
