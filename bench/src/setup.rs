@@ -12,6 +12,7 @@
 
 use anyhow::{bail, Context};
 use depot_domain::codes::CodeKind;
+use depot_domain::quantity::MAX_QUANTITY;
 use depot_store::{Backend, Db, PoolConfig};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -248,13 +249,19 @@ pub async fn over_api(
                 .json(&json!({"warehouse_code": WAREHOUSE})),
         )
         .await?;
-        call(
-            ops(reqwest::Method::POST, "/stock/adjustments").json(&json!({
-                "business_id": business_id, "warehouse_code": WAREHOUSE, "oasin": oasin,
-                "stock_level": "A", "quantity_delta": STOCK_PER_PRODUCT, "reason": "benchmark stock"
-            })),
-        )
-        .await?;
+        // One adjustment moves at most MAX_QUANTITY units, as for any operator.
+        let mut left = STOCK_PER_PRODUCT;
+        while left > 0 {
+            let delta = left.min(MAX_QUANTITY);
+            call(
+                ops(reqwest::Method::POST, "/stock/adjustments").json(&json!({
+                    "business_id": business_id, "warehouse_code": WAREHOUSE, "oasin": oasin,
+                    "stock_level": "A", "quantity_delta": delta, "reason": "benchmark stock"
+                })),
+            )
+            .await?;
+            left -= delta;
+        }
         oasins.push(oasin);
     }
     Ok(Seed {
