@@ -144,22 +144,25 @@ pub async fn download(
     if let Ok(v) = HeaderValue::from_str(&content_disposition(inline, &record.file_name)) {
         headers.insert(CONTENT_DISPOSITION, v);
     }
-    // The bytes are the merchant's: never let a browser run them as part of Depot's origin.
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if !inline {
         headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
     }
-    // The URL is a secret: keep it out of shared caches, Referer headers and search indexes.
-    headers.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
-    );
+    capability_headers(headers, "private, max-age=86400");
+    Ok(res)
+}
+
+/// The headers every capability URL (files, media, reports) answers with. The bytes are the
+/// merchant's: never sniffed into something a browser runs as part of Depot's origin. The
+/// URL is a secret: kept out of shared caches (`cache_control`), Referer headers and search
+/// indexes.
+pub fn capability_headers(headers: &mut axum::http::HeaderMap, cache_control: &'static str) {
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(
         "x-robots-tag",
         HeaderValue::from_static("noindex, nofollow"),
     );
-    Ok(res)
 }
 
 /// Types a browser may show in place (PDF labels, images, plain text); anything else is a

@@ -6,14 +6,12 @@
 //! [`crate::merchant::media`].
 
 use crate::error::{ApiError, ApiResult};
-use crate::files::{content_disposition, encode_path_segment};
+use crate::files::{capability_headers, content_disposition, encode_path_segment};
 use crate::ranged::Served;
 use crate::upload::{FileHead, FILE_FIELD};
 use crate::AppState;
 use axum::extract::{Path, Request, State};
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_DISPOSITION, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-};
+use axum::http::header::CONTENT_DISPOSITION;
 use axum::http::HeaderValue;
 use axum::response::Response;
 use depot_domain::ErrorCode;
@@ -204,18 +202,7 @@ pub async fn download(
     if let Ok(v) = HeaderValue::from_str(&content_disposition(true, &record.file_name)) {
         headers.insert(CONTENT_DISPOSITION, v);
     }
-    // The same safe-serving headers as file URLs: never sniffed into something runnable, the
-    // secret URL kept out of shared caches, Referer headers and search indexes.
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
-    );
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(
-        "x-robots-tag",
-        HeaderValue::from_static("noindex, nofollow"),
-    );
+    capability_headers(headers, "private, max-age=86400");
     Ok(res)
 }
 

@@ -14,14 +14,12 @@
 use crate::auth::Merchant;
 use crate::envelope::{Data, Envelope, Json, Page, Query, ReplyContext};
 use crate::error::{ApiError, ApiResult};
-use crate::files::{content_disposition, encode_path_segment};
+use crate::files::{capability_headers, content_disposition, encode_path_segment};
 use crate::paging::{self, Paging};
 use crate::ranged::Served;
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, Request, State};
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_DISPOSITION, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-};
+use axum::http::header::CONTENT_DISPOSITION;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use depot_domain::intercept::InterceptStatus;
@@ -506,13 +504,7 @@ pub async fn download(
     if let Ok(v) = HeaderValue::from_str(&content_disposition(false, name)) {
         headers.insert(CONTENT_DISPOSITION, v);
     }
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(
-        "x-robots-tag",
-        HeaderValue::from_static("noindex, nofollow"),
-    );
+    capability_headers(headers, "private, no-store");
     Ok(res)
 }
 
