@@ -20,7 +20,7 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 cargo build --bin depot
-bin="$root/target/debug/depot"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/depot"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
