@@ -2,9 +2,9 @@
 //! a business and key, a warehouse, a brand, two products with stock.
 
 use depot_domain::clock::{Clock, SystemClock};
+use depot_store::adjustments::Adjustment;
 use depot_store::catalog::Warehouse;
 use depot_store::products::NewProduct;
-use depot_store::stock::Adjustment;
 use depot_store::tenants::CustomerType;
 use depot_store::users::OperatorRole;
 use depot_store::Db;

@@ -288,9 +288,9 @@ async fn call(req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
 /// The same merchant, warehouse, products and stock, made with `depot_store` directly (for the
 /// in-process baseline's own database).
 pub async fn in_process(db: &Db, products: usize) -> anyhow::Result<Seed> {
+    use depot_store::adjustments::Adjustment;
     use depot_store::catalog::{NewWarehouse, Warehouse};
     use depot_store::products::NewProduct;
-    use depot_store::stock::Adjustment;
     let now = now();
     let business = db
         .create_business("Bench Shop", "bench@example.com", now)

@@ -1,7 +1,7 @@
 //! The two database engines behind [`crate::sql`]: how connections are held, how a statement
 //! runs and how rows come back.
 
-use crate::sql::{Kind, Output, Row, Target, Value};
+use crate::values::{Kind, Output, Row, Value};
 use crate::{Engine, Result, StoreError};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use std::path::PathBuf;
@@ -351,8 +351,8 @@ fn shape(sql: &str, stmt: &rusqlite::Statement<'_>) -> Rc<Shape> {
 /// one read transaction; on PostgreSQL each statement reads what is committed when it runs
 /// (a transaction there would cost two more round trips per request).
 pub struct Snapshot {
-    db: crate::Db,
-    conn: Option<rusqlite::Connection>,
+    pub(crate) db: crate::Db,
+    pub(crate) conn: Option<rusqlite::Connection>,
 }
 
 impl Snapshot {
@@ -381,12 +381,6 @@ impl Drop for Snapshot {
         if sqlite_run(&conn, "COMMIT", &[]).is_ok() {
             sqlite.put_back_reader(conn);
         }
-    }
-}
-
-impl<'c> From<&'c mut Snapshot> for Target<'c> {
-    fn from(snapshot: &'c mut Snapshot) -> Self {
-        Target::Snapshot(snapshot)
     }
 }
 
@@ -426,119 +420,6 @@ pub(crate) fn sqlite_run(conn: &rusqlite::Connection, sql: &str, args: &[Value])
         rows,
         rows_affected: conn.changes(),
     })
-}
-
-/// Runs one statement on PostgreSQL.
-pub(crate) async fn postgres_run<'e>(
-    executor: impl sqlx::PgExecutor<'e>,
-    sql: &str,
-    args: &[Value],
-) -> Result<Output> {
-    use futures::TryStreamExt;
-    use sqlx::Either;
-
-    let mut query = sqlx::query(sql);
-    for value in args {
-        query = match value {
-            Value::Null(Kind::Int) => query.bind(None::<i64>),
-            Value::Null(Kind::Real) => query.bind(None::<f64>),
-            Value::Null(Kind::Text) => query.bind(None::<&str>),
-            Value::Int(v) => query.bind(*v),
-            Value::Real(v) => query.bind(*v),
-            Value::Text(v) => query.bind(v.as_str()),
-        };
-    }
-    let mut out = Output {
-        rows: Vec::new(),
-        rows_affected: 0,
-    };
-    let mut columns: Option<Arc<[String]>> = None;
-    let mut results = executor.fetch_many(query);
-    while let Some(item) = results.try_next().await? {
-        match item {
-            Either::Left(done) => out.rows_affected += done.rows_affected(),
-            Either::Right(row) => {
-                let columns = columns
-                    .get_or_insert_with(|| {
-                        use sqlx::Column;
-                        sqlx::Row::columns(&row)
-                            .iter()
-                            .map(|c| c.name().to_string())
-                            .collect()
-                    })
-                    .clone();
-                out.rows.push(postgres_row(columns, &row)?);
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn postgres_row(columns: Arc<[String]>, row: &sqlx::postgres::PgRow) -> Result<Row> {
-    use sqlx::{Row as _, TypeInfo, ValueRef as _};
-    let mut values = Vec::with_capacity(columns.len());
-    for i in 0..columns.len() {
-        let raw = row.try_get_raw(i)?;
-        let type_name = raw.type_info().name().to_string();
-        let null = raw.is_null();
-        let value = match type_name.as_str() {
-            // What a function returning nothing (pg_advisory_xact_lock) answers.
-            "VOID" => Value::Null(Kind::Int),
-            "INT8" if null => Value::Null(Kind::Int),
-            "INT8" => Value::Int(row.try_get::<i64, _>(i)?),
-            "INT4" | "INT2" if null => Value::Null(Kind::Int),
-            "INT4" => Value::Int(row.try_get::<i32, _>(i)?.into()),
-            "INT2" => Value::Int(row.try_get::<i16, _>(i)?.into()),
-            "BOOL" if null => Value::Null(Kind::Int),
-            "BOOL" => Value::Int(row.try_get::<bool, _>(i)?.into()),
-            "FLOAT8" | "FLOAT4" if null => Value::Null(Kind::Real),
-            "FLOAT8" => Value::Real(row.try_get::<f64, _>(i)?),
-            "FLOAT4" => Value::Real(row.try_get::<f32, _>(i)?.into()),
-            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" if null => Value::Null(Kind::Text),
-            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" => Value::Text(row.try_get::<String, _>(i)?),
-            other => {
-                return Err(StoreError::Decode(format!(
-                    "column {}: unsupported type {other}",
-                    columns[i]
-                )))
-            }
-        };
-        values.push(value);
-    }
-    Ok(Row::new(columns, values))
-}
-
-/// Runs a statement wherever `target` says.
-pub(crate) async fn run(target: Target<'_>, sql: &str, args: &[Value]) -> Result<Output> {
-    use crate::TxConn;
-    match target {
-        Target::Tx(TxConn::Sqlite(tx)) => sqlite_run(tx.conn(), sql, args),
-        Target::Tx(TxConn::Postgres(tx)) => postgres_run(&mut **tx, sql, args).await,
-        Target::Snapshot(snapshot) => match (&snapshot.conn, snapshot.db.engine()) {
-            (Some(conn), _) => sqlite_run(conn, sql, args),
-            (None, Engine::Postgres(pool)) => postgres_run(pool, sql, args).await,
-            (None, Engine::Sqlite(sqlite)) => {
-                sqlite.with_reader(|conn| sqlite_run(conn, sql, args))
-            }
-        },
-        Target::Read(db) => match db.engine() {
-            Engine::Sqlite(sqlite) => sqlite.with_reader(|conn| sqlite_run(conn, sql, args)),
-            Engine::Postgres(pool) => postgres_run(pool, sql, args).await,
-        },
-        Target::Write(db) => match db.engine() {
-            // Through a transaction, so that it is durable when this returns.
-            Engine::Sqlite(_) => {
-                let tx = db.begin().await?;
-                let TxConn::Sqlite(sqlite_tx) = &*tx else {
-                    unreachable!("a SQLite database begins SQLite transactions")
-                };
-                let out = sqlite_run(sqlite_tx.conn(), sql, args)?;
-                tx.commit().await?;
-                Ok(out)
-            }
-            Engine::Postgres(pool) => postgres_run(pool, sql, args).await,
-        },
-    }
 }
 
 #[cfg(test)]

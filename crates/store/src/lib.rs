@@ -11,6 +11,7 @@
 //! WAL checkpoints on a thread of their own. PostgreSQL runs through sqlx's pool.
 
 pub mod address;
+pub mod adjustments;
 pub mod api_keys;
 pub mod catalog;
 pub mod coordination;
@@ -35,7 +36,9 @@ pub mod webhooks;
 
 mod backend;
 mod migrations;
+mod postgres;
 pub mod sql;
+mod values;
 
 pub use backend::Snapshot;
 use backend::Sqlite;

@@ -599,6 +599,10 @@ impl Db {
             po.business_id,
             po.warehouse_id,
             &sellable,
+            &matched
+                .iter()
+                .map(|(l, _)| l.product_id)
+                .collect::<Vec<_>>(),
         )
         .await?;
         matched.sort_by_key(|(l, _)| l.product_id);

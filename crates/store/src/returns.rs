@@ -552,6 +552,7 @@ impl Db {
             ret.business_id,
             ret.warehouse_id,
             &sellable,
+            &parts.iter().map(|(l, _)| l.product_id).collect::<Vec<_>>(),
         )
         .await?;
         parts.sort_by_key(|(l, _)| l.product_id);

@@ -23,7 +23,7 @@ use depot_domain::stock::{Movement, SELLABLE};
 use depot_domain::Lang;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod cancel;
 mod intercept;
@@ -680,32 +680,83 @@ async fn apply_effect(
     apply_moves(tx, &moves, now).await
 }
 
-/// Locks the shipments waiting for any of `product_ids` in a warehouse, oldest first. Called
-/// before stock moves, so the lock order stays shipments → balances.
+/// Locks the shipments waiting for any of `wake` in a warehouse (oldest first), then, on
+/// PostgreSQL, every balance the transaction may move afterwards in that warehouse: those of
+/// `moves`, of `wake` and of every product the waiting shipments need, in the order
+/// [`crate::stock::move_stocks`] takes them (product, then level). Releasing one product can
+/// wake a shipment that also reserves another; without this that second balance would be
+/// locked after the first whatever their order, and two such transactions could deadlock.
+/// Called before any stock moves, so the lock order stays shipments → balances.
 pub(crate) async fn lock_waiting(
     tx: &mut Tx,
     backend: Backend,
     business_id: i64,
     warehouse_id: i64,
-    product_ids: &[i64],
+    wake: &[i64],
+    moves: &[i64],
 ) -> Result<Vec<i64>> {
-    if product_ids.is_empty() {
-        return Ok(Vec::new());
+    let waiting: Vec<i64> = if wake.is_empty() {
+        Vec::new()
+    } else {
+        let rows = crate::sql::query(&format!(
+            "SELECT s.id FROM shipments s WHERE s.business_id = $1 AND s.warehouse_id = $2 AND s.status = $3 \
+             AND EXISTS (SELECT 1 FROM shipment_lines l WHERE l.shipment_id = s.id AND l.product_id IN ({})) \
+             ORDER BY s.id{}",
+            placeholders(4, wake.len()),
+            backend.for_update()
+        ))
+        .bind(business_id)
+        .bind(warehouse_id)
+        .bind(ShipmentStatus::OutOfStock.value())
+        .bind_each(wake)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.iter().map(|r| r.try_get(0)).collect::<Result<_>>()?
+    };
+    if backend == Backend::Postgres {
+        lock_balances(tx, business_id, warehouse_id, wake, moves, &waiting).await?;
     }
-    let rows = crate::sql::query(&format!(
-        "SELECT s.id FROM shipments s WHERE s.business_id = $1 AND s.warehouse_id = $2 AND s.status = $3 \
-         AND EXISTS (SELECT 1 FROM shipment_lines l WHERE l.shipment_id = s.id AND l.product_id IN ({})) \
-         ORDER BY s.id{}",
-        placeholders(4, product_ids.len()),
-        backend.for_update()
+    Ok(waiting)
+}
+
+/// The balance locks of [`lock_waiting`] (PostgreSQL; SQLite's single writer needs none).
+async fn lock_balances(
+    tx: &mut Tx,
+    business_id: i64,
+    warehouse_id: i64,
+    wake: &[i64],
+    moves: &[i64],
+    waiting: &[i64],
+) -> Result<()> {
+    let products: BTreeSet<i64> = wake.iter().chain(moves).copied().collect();
+    let mut which = Vec::new();
+    if !products.is_empty() {
+        which.push(format!(
+            "b.product_id IN ({})",
+            placeholders(3, products.len())
+        ));
+    }
+    if !waiting.is_empty() {
+        which.push(format!(
+            "b.product_id IN (SELECT l.product_id FROM shipment_lines l WHERE l.shipment_id IN ({}))",
+            placeholders(3 + products.len(), waiting.len())
+        ));
+    }
+    if which.is_empty() {
+        return Ok(());
+    }
+    crate::sql::query(&format!(
+        "SELECT b.product_id FROM stock_balances b WHERE b.business_id = $1 AND b.warehouse_id = $2 \
+         AND ({}) ORDER BY b.product_id, b.stock_level FOR UPDATE",
+        which.join(" OR ")
     ))
     .bind(business_id)
     .bind(warehouse_id)
-    .bind(ShipmentStatus::OutOfStock.value())
-    .bind_each(product_ids)
+    .bind_each(&products)
+    .bind_each(waiting)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter().map(|r| r.try_get(0)).collect()
+    Ok(())
 }
 
 /// Reserves stock for the locked waiting shipments, in creation order; each that fits becomes NEW.
@@ -1058,6 +1109,7 @@ impl Db {
                     backend,
                     shipment.business_id,
                     shipment.warehouse_id,
+                    &products,
                     &products,
                 )
                 .await?;

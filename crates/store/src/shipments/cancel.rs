@@ -185,7 +185,17 @@ async fn close(
     let mut waiting = Vec::new();
     for (warehouse_id, products) in &released {
         let products: Vec<i64> = products.iter().copied().collect();
-        waiting.extend(lock_waiting(tx, backend, business_id, *warehouse_id, &products).await?);
+        waiting.extend(
+            lock_waiting(
+                tx,
+                backend,
+                business_id,
+                *warehouse_id,
+                &products,
+                &products,
+            )
+            .await?,
+        );
     }
 
     let references: Vec<String> = closing.iter().map(|c| c.shipment.tracking_code()).collect();
