@@ -7,14 +7,15 @@ use serde::Deserialize;
 
 /// A value bound to a filter placeholder.
 #[derive(Debug, Clone)]
-pub enum Bind {
+pub(crate) enum Bind {
     Int(i64),
     Text(String),
 }
 
-/// WHERE clauses with their bound values, numbered as they are added.
+/// WHERE clauses with their bound values, numbered as they are added. Private to the store:
+/// the faces pass typed filters and look-ups (for example [`crate::shipments::ShipmentLookup`]).
 #[derive(Debug, Default, Clone)]
-pub struct Filter {
+pub(crate) struct Filter {
     clauses: Vec<String>,
     binds: Vec<Bind>,
 }
@@ -194,7 +195,7 @@ pub struct PageOf<T> {
 impl PageRequest {
     /// Adds the keyset condition and returns `ORDER BY … LIMIT … OFFSET …` for a table alias.
     /// Fetches one row more than the page to know whether a next page exists.
-    pub fn apply(&self, filter: &mut Filter, alias: &str) -> String {
+    pub(crate) fn apply(&self, filter: &mut Filter, alias: &str) -> String {
         let mut offset = (self.page - 1).max(0) * self.page_size;
         if let Some(c) = self.after {
             filter.int(&format!("({alias}.created_time < ?"), c.created_time);

@@ -30,6 +30,41 @@ mod intercept;
 
 pub use intercept::{AnswerError, Intercept, InterceptCommand, InterceptError, InterceptView};
 
+/// What a face may look a business's shipments up by besides their tracking code (the
+/// dialects name them by merchant reference, courier tracking code or status). Typed, so no
+/// caller outside the store writes SQL; every field set must match.
+#[derive(Debug, Clone, Default)]
+pub struct ShipmentLookup {
+    /// `merchant_tracking_code_reference`: the original and every successor of a partial
+    /// cancel share it.
+    pub merchant_reference: Option<String>,
+    pub courier_tracking_code: Option<String>,
+    pub warehouse_code: Option<String>,
+    /// Any of these statuses; empty means any status.
+    pub statuses: Vec<ShipmentStatus>,
+}
+
+impl ShipmentLookup {
+    fn filter(&self, business_id: i64) -> Filter {
+        let mut f = Filter::new();
+        f.int("s.business_id = ?", business_id);
+        f.opt_text(
+            "s.merchant_tracking_code_reference = ?",
+            self.merchant_reference.as_deref(),
+        );
+        f.opt_text(
+            "s.courier_tracking_code = ?",
+            self.courier_tracking_code.as_deref(),
+        );
+        f.opt_text("w.warehouse_code = ?", self.warehouse_code.as_deref());
+        if !self.statuses.is_empty() {
+            let values: Vec<i64> = self.statuses.iter().map(|s| s.value()).collect();
+            f.int_in("s.status", &values);
+        }
+        f
+    }
+}
+
 /// A validated create request.
 #[derive(Debug, Clone, Default)]
 pub struct NewShipment {
@@ -942,28 +977,33 @@ impl Db {
             .pop())
     }
 
-    /// Shipments of a business matching a WHERE clause on `s` (for dialect look-ups), newest first.
+    /// A business's shipments that match a typed look-up (the dialects' searches), newest
+    /// first, at most 200.
     pub async fn find_shipments(
         &self,
         business_id: i64,
-        mut filter: Filter,
+        lookup: &ShipmentLookup,
     ) -> Result<Vec<Shipment>> {
-        filter.int("s.business_id = ?", business_id);
+        let filter = lookup.filter(business_id);
         let clause = format!("{} ORDER BY s.id DESC LIMIT 200", &filter.conditions());
         load_shipments(self.reader(), &clause, &filter).await
     }
 
-    /// One page of a business's shipments matching a WHERE clause on `s`, newest (highest id)
+    /// One page of a business's shipments matching a typed look-up, newest (highest id)
     /// first, with the count of all matches — for dialect lists with their own paging.
     pub async fn find_shipments_page(
         &self,
         business_id: i64,
-        mut filter: Filter,
+        lookup: &ShipmentLookup,
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<Shipment>, i64)> {
-        filter.int("s.business_id = ?", business_id);
-        let total = self.count("shipments s", &filter).await?;
+        let filter = lookup.filter(business_id);
+        let from = match lookup.warehouse_code {
+            Some(_) => "shipments s JOIN warehouses w ON w.id = s.warehouse_id",
+            None => "shipments s",
+        };
+        let total = self.count(from, &filter).await?;
         // Both numbers are integers the caller validated, so inlining them is safe.
         let clause = format!(
             "{} ORDER BY s.id DESC LIMIT {} OFFSET {}",

@@ -22,8 +22,7 @@ use axum::response::Response;
 use depot_domain::cancel::{CancelGuard, CancelReason, Refusal};
 use depot_domain::codes::CodeKind;
 use depot_domain::Lang;
-use depot_store::list::Filter;
-use depot_store::shipments::{CancelCommand, CancelError, Shipment};
+use depot_store::shipments::{CancelCommand, CancelError, Shipment, ShipmentLookup};
 use depot_store::tenants::join_token;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -205,9 +204,11 @@ async fn resolve(
     business_id: i64,
     awb: &str,
 ) -> depot_store::Result<Option<Shipment>> {
-    let mut by_courier = Filter::new();
-    by_courier.text("s.courier_tracking_code = ?", awb);
-    let mut found = state.db.find_shipments(business_id, by_courier).await?;
+    let by_courier = ShipmentLookup {
+        courier_tracking_code: Some(awb.to_string()),
+        ..Default::default()
+    };
+    let mut found = state.db.find_shipments(business_id, &by_courier).await?;
     if let Some(id) = CodeKind::Shipment.parse(awb) {
         if let Some(s) = state.db.shipment_by_id(business_id, id).await? {
             if found.iter().all(|f| f.id != s.id) {

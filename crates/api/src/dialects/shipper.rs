@@ -19,8 +19,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use depot_domain::cancel::{CancelGuard, CancelReason, Refusal};
-use depot_store::list::Filter;
-use depot_store::shipments::{CancelCommand, CancelError};
+use depot_store::shipments::{CancelCommand, CancelError, ShipmentLookup};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -310,19 +309,18 @@ async fn cancel_for(
 
     // order_no is the merchant reference: the original and any successors of partial cancels
     // share it; the live one is meant.
-    let mut filter = Filter::new();
-    filter.text("s.merchant_tracking_code_reference = ?", order_no.as_str());
-    let found = match state.db.find_shipments(business_id, filter).await {
+    let lookup = ShipmentLookup {
+        merchant_reference: Some(order_no),
+        warehouse_code: Some(warehouse_id),
+        ..Default::default()
+    };
+    let in_warehouse = match state.db.find_shipments(business_id, &lookup).await {
         Ok(found) => found,
         Err(err) => {
             tracing::error!(error = %err, "store error");
             return internal_error(path, now);
         }
     };
-    let in_warehouse = found
-        .into_iter()
-        .filter(|s| s.warehouse_code == warehouse_id)
-        .collect();
     let not_found = || {
         error(
             StatusCode::BAD_REQUEST,

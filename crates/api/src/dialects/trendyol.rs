@@ -30,8 +30,7 @@ use base64::Engine;
 use depot_domain::cancel::{CancelGuard, CancelReason, LineCancel, Refusal};
 use depot_domain::codes::CodeKind;
 use depot_domain::status::ShipmentStatus;
-use depot_store::list::Filter;
-use depot_store::shipments::{CancelCommand, CancelError, Shipment};
+use depot_store::shipments::{CancelCommand, CancelError, Shipment, ShipmentLookup};
 use depot_store::tenants::join_token;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -258,11 +257,11 @@ pub fn status_name(status: ShipmentStatus) -> &'static str {
 }
 
 /// The Depot status values a Trendyol status name stands for (case-insensitive).
-pub fn statuses_named(name: &str) -> Option<Vec<i64>> {
-    let values: Vec<i64> = ShipmentStatus::ALL
+pub fn statuses_named(name: &str) -> Option<Vec<ShipmentStatus>> {
+    let values: Vec<ShipmentStatus> = ShipmentStatus::ALL
         .iter()
         .filter(|s| status_name(**s).eq_ignore_ascii_case(name.trim()))
-        .map(|s| s.value())
+        .copied()
         .collect();
     (!values.is_empty()).then_some(values)
 }
@@ -572,12 +571,10 @@ async fn list_packages(state: &AppState, caller: &Caller, query: &str, now: i64)
             DEFAULT_SIZE
         }
     };
-    let mut filter = Filter::new();
+    let mut lookup = ShipmentLookup::default();
     if let Some(status) = param("status") {
         match statuses_named(status) {
-            Some(values) => {
-                filter.int_in("s.status", &values);
-            }
+            Some(statuses) => lookup.statuses = statuses,
             None => problems.push((
                 "status".into(),
                 "status must be one of Created, Awaiting, Picking, Invoiced, Shipped, UnDelivered, Delivered, Returned, Cancelled.".into(),
@@ -588,12 +585,10 @@ async fn list_packages(state: &AppState, caller: &Caller, query: &str, now: i64)
     if !problems.is_empty() {
         return errors(StatusCode::BAD_REQUEST, now, VALIDATION, &problems);
     }
-    if let Some(order_number) = param("orderNumber") {
-        filter.text("s.merchant_tracking_code_reference = ?", order_number);
-    }
+    lookup.merchant_reference = param("orderNumber").map(str::to_string);
     let (packages, total) = match state
         .db
-        .find_shipments_page(caller.business_id, filter, page.saturating_mul(size), size)
+        .find_shipments_page(caller.business_id, &lookup, page.saturating_mul(size), size)
         .await
     {
         Ok(found) => found,
@@ -607,9 +602,15 @@ async fn list_packages(state: &AppState, caller: &Caller, query: &str, now: i64)
         if p.supersedes_id.is_some() {
             let reference = &p.merchant_tracking_code_reference;
             if !chains.contains_key(reference) {
-                let mut f = Filter::new();
-                f.text("s.merchant_tracking_code_reference = ?", reference.as_str());
-                match state.db.find_shipments(caller.business_id, f).await {
+                let same_order = ShipmentLookup {
+                    merchant_reference: Some(reference.clone()),
+                    ..Default::default()
+                };
+                match state
+                    .db
+                    .find_shipments(caller.business_id, &same_order)
+                    .await
+                {
                     Ok(found) => {
                         let links = found.iter().map(|s| (s.id, s.supersedes_id)).collect();
                         chains.insert(reference.clone(), links);
@@ -667,10 +668,11 @@ mod tests {
     fn every_status_has_a_name_and_names_round_trip() {
         for s in ShipmentStatus::ALL {
             let values = statuses_named(status_name(*s)).unwrap();
-            assert!(values.contains(&s.value()));
+            assert!(values.contains(s));
         }
-        assert_eq!(statuses_named("cancelled"), Some(vec![490, 500]));
-        assert_eq!(statuses_named("Picking"), Some(vec![200, 210]));
+        let values = |name| statuses_named(name).map(|v| v.iter().map(|s| s.value()).collect());
+        assert_eq!(values("cancelled"), Some(vec![490, 500]));
+        assert_eq!(values("Picking"), Some(vec![200, 210]));
         assert_eq!(statuses_named("Unknown"), None);
     }
 
