@@ -154,10 +154,17 @@ async fn seed_sign_ins(db: &Db, business_id: i64, now: i64) -> anyhow::Result<(S
     Ok((DEMO_EMAIL.to_string(), DEMO_ADMIN_EMAIL.to_string()))
 }
 
+/// (merchant reference, lines of (SKU, units), operator moves).
+type DemoShipment = (
+    &'static str,
+    &'static [(&'static str, i64)],
+    &'static [&'static str],
+);
+
 /// The demo's orders: (merchant reference, lines of (SKU, units), the operator moves after
 /// creation). `CANCEL` is the merchant's cancel. The last one asks more mugs than are in stock,
 /// so it waits for stock.
-const SHIPMENTS: &[(&str, &[(&str, i64)], &[&str])] = &[
+const SHIPMENTS: &[DemoShipment] = &[
     ("DEMO-ORD-001", &[("DEMO-TEE", 1)], &[]),
     ("DEMO-ORD-002", &[("DEMO-TEE", 2), ("DEMO-MUG", 1)], &[]),
     ("DEMO-ORD-003", &[("DEMO-MUG", 1)], &[]),
