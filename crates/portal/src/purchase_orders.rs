@@ -36,6 +36,8 @@ texts! {
         create: "Tạo PO", "Create PO";
         created_done: "Đã tạo PO", "PO created:";
         po_code: "Mã PO", "PO code";
+        col_reference: "Tham chiếu", "Reference";
+        col_warehouse: "Kho", "Warehouse";
         reference: "Mã tham chiếu của bạn", "Your PO reference";
         warehouse: "Kho nhận", "Receiving warehouse";
         eta: "Dự kiến đến", "Estimated arrival";
@@ -51,6 +53,8 @@ texts! {
         row: "Dòng", "Row";
         packages: "Kiện", "Packages";
         units: "Số lượng", "Units";
+        units_word: "đơn vị", "units";
+        packages_word: "kiện", "packages";
         no_pos: "Chưa có PO nào", "No purchase orders yet";
         no_pos_body: "Tạo PO để báo kho hàng bạn sắp gửi tới.", "Create a PO to tell the warehouse what you are sending.";
         no_match: "Không có PO nào khớp bộ lọc.", "No PO matches the filter.";
@@ -108,7 +112,11 @@ impl PoRow {
             badge: po_badge(po.status),
             packages: po.packages.len(),
             units: catalog::units(units),
-            eta: datetime_or(po.estimated_arrival_time, "—"),
+            // An arrival is a day: `15/01/2027`.
+            eta: po
+                .estimated_arrival_time
+                .map(|t| datetime(t).chars().take(10).collect())
+                .unwrap_or_else(|| "—".to_string()),
             created: datetime(po.created_time),
         }
     }

@@ -37,6 +37,9 @@ texts! {
         create: "Đăng ký hàng hoàn", "Register return";
         created_done: "Đã đăng ký hàng hoàn", "Return registered:";
         code: "Mã hoàn", "Return code";
+        col_shipment: "Vận đơn gốc", "Shipment";
+        col_reference: "Tham chiếu", "Reference";
+        col_warehouse: "Kho", "Warehouse";
         shipment: "Mã vận đơn gốc", "Original shipment";
         shipment_hint: "Vận đơn đã bàn giao cho hãng vận chuyển, ví dụ OASC…", "A shipment already handed to the carrier, e.g. OASC…";
         reference: "Mã tham chiếu của bạn", "Your return reference";
