@@ -89,7 +89,11 @@ pub async fn seed(db: &Db, base_url: &str) -> anyhow::Result<()> {
         .create_api_key(business.business_id, now)
         .await?
         .expect("demo business exists");
-    let activity = seed_activity(db, base_url, &key.api_key).await?;
+    let (activity, existing) = seed_activity(db, base_url, &key.api_key).await?;
+    // On a re-run the products exist already: name them anyway, for the walkthrough.
+    if oasins.is_empty() {
+        oasins = existing;
+    }
     println!(
         "Demo business {} is ready. Its API key (shown once):",
         business.business_id
@@ -213,7 +217,12 @@ const SHIPMENTS: &[DemoShipment] = &[
 /// operator token that only this state knows — so they pass every check a client's would.
 /// Everything is named by a fixed reference and made only when the reference is new, so a
 /// second `--demo` start on the same database adds nothing. Returns what was made.
-async fn seed_activity(db: &Db, base_url: &str, api_key: &str) -> anyhow::Result<Vec<String>> {
+/// Also answers the OASINs of the two stocked demo products.
+async fn seed_activity(
+    db: &Db,
+    base_url: &str,
+    api_key: &str,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     use depot_api::{AppState, Config};
     use depot_domain::clock::SharedClock;
     use std::sync::Arc;
@@ -245,7 +254,7 @@ async fn seed_activity(db: &Db, base_url: &str, api_key: &str) -> anyhow::Result
             .map(str::to_string)
     };
     let (Some(tee), Some(mug)) = (oasin_of("DEMO-TEE"), oasin_of("DEMO-MUG")) else {
-        return Ok(made);
+        return Ok((made, Vec::new()));
     };
     let oasin = |sku: &str| {
         if sku == "DEMO-TEE" {
@@ -408,7 +417,7 @@ async fn seed_activity(db: &Db, base_url: &str, api_key: &str) -> anyhow::Result
             ret["return_tracking_code"].as_str().unwrap_or_default()
         ));
     }
-    Ok(made)
+    Ok((made, vec![tee, mug]))
 }
 
 use axum::body::Body;
