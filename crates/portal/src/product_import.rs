@@ -66,6 +66,7 @@ texts! {
         created_n: "sản phẩm đã tạo", "products created";
         failed_n: "dòng không tạo được", "rows not created";
         line: "Dòng", "Line";
+        name: "Tên sản phẩm", "Name";
         result: "Kết quả", "Result";
         ok: "Hợp lệ", "Valid";
         created: "Đã tạo", "Created";
