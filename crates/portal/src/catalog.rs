@@ -2,11 +2,11 @@
 //! an API error as lines on a form, the warehouse and product choices, and page links.
 
 use depot_api::error::ApiError;
+use depot_api::merchant::products::ProductQuery;
 use depot_api::AppState;
 use depot_domain::status::{PoStatus, ReturnStatus};
 use depot_domain::Lang;
 use depot_store::list::PageRequest;
-use depot_store::products::ProductFilter;
 use depot_web::PageResult;
 
 /// Rows a list page shows at once.
@@ -127,16 +127,16 @@ pub async fn warehouse_choices(state: &AppState, selected: &str) -> PageResult<V
 /// The business's ACTIVE products (those that can be shipped, received or returned), as
 /// options.
 pub async fn product_choices(state: &AppState, business_id: i64) -> PageResult<Vec<Choice>> {
-    let filter = ProductFilter {
+    let query = ProductQuery {
         status: Some("ACTIVE".into()),
-        ..ProductFilter::default()
+        ..ProductQuery::default()
     };
     let page = PageRequest {
         page: 1,
         page_size: 500,
         after: None,
     };
-    let found = state.db.list_products(business_id, &filter, &page).await?;
+    let found = depot_api::merchant::products::list(state, business_id, query, &page).await?;
     Ok(found
         .items
         .iter()
