@@ -15,6 +15,7 @@ mod inbound_returns;
 mod intercept;
 mod media;
 mod multiproc;
+mod portal_catalog;
 mod portal_console;
 mod portal_keys;
 mod portal_reports;

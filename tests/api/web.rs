@@ -184,6 +184,21 @@ impl Browser {
         self.read(res).await
     }
 
+    /// Posts a `multipart/form-data` body as it is (the form token, if any, goes in the path's
+    /// query, as the portal's upload forms send it).
+    pub async fn post_multipart(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.read(res).await
+    }
+
     /// Follows a redirect the last reply gave.
     pub async fn follow(&mut self, page: &Page) -> Page {
         let to = page.location().expect("a redirect").to_string();

@@ -6,13 +6,19 @@
 //! sessions, cross-site protection, security headers, the language switch and HTML errors.
 
 pub mod auth;
+pub mod catalog;
 pub mod developer;
-pub mod empty;
 pub mod home;
 pub mod nav;
+pub mod product_import;
+pub mod products;
+pub mod purchase_orders;
 pub mod register;
 pub mod reports;
+pub mod returns;
 pub mod signin;
+pub mod stock;
+pub mod videos;
 pub mod webhooks;
 
 use axum::routing::{get, post};
@@ -51,7 +57,41 @@ pub fn router() -> Router<AppState> {
         )
         .route("/reports", get(reports::index).post(reports::create))
         .route("/reports/rows", get(reports::rows_fragment))
-        .route("/videos", get(empty::videos))
+        .route("/videos", get(videos::index))
+        // The catalog side of the OMS (OMS_USER only).
+        .route("/products", get(products::index).post(products::create))
+        .route(
+            "/products/import",
+            get(product_import::page).post(product_import::check),
+        )
+        .route(
+            "/products/import/template.csv",
+            get(product_import::template),
+        )
+        .route("/products/import/confirm", post(product_import::confirm))
+        .route("/products/{oasin}", get(products::show))
+        .route("/products/{oasin}/assign", post(products::assign))
+        .route("/products/{oasin}/deactivate", post(products::deactivate))
+        .route("/stock", get(stock::index))
+        .route(
+            "/purchase-orders",
+            get(purchase_orders::index).post(purchase_orders::create),
+        )
+        .route("/purchase-orders/{po_code}", get(purchase_orders::show))
+        .route(
+            "/purchase-orders/{po_code}/bill",
+            get(purchase_orders::bill),
+        )
+        .route(
+            "/purchase-orders/{po_code}/cancel",
+            post(purchase_orders::cancel),
+        )
+        .route("/returns", get(returns::index).post(returns::create))
+        .route("/returns/{return_tracking_code}", get(returns::show))
+        .route(
+            "/returns/{return_tracking_code}/cancel",
+            post(returns::cancel),
+        )
 }
 
 /// The portal as `depot_web::mount` takes it.

@@ -19,6 +19,30 @@ pub struct Entry {
 
 pub const ENTRIES: &[Entry] = &[
     Entry {
+        href: "/portal/products",
+        vi: "Sản phẩm",
+        en: "Products",
+        oms_only: true,
+    },
+    Entry {
+        href: "/portal/stock",
+        vi: "Tồn kho",
+        en: "Stock",
+        oms_only: true,
+    },
+    Entry {
+        href: "/portal/purchase-orders",
+        vi: "Nhập kho (PO)",
+        en: "Inbound (POs)",
+        oms_only: true,
+    },
+    Entry {
+        href: "/portal/returns",
+        vi: "Hàng hoàn",
+        en: "Returns",
+        oms_only: true,
+    },
+    Entry {
         href: "/portal/developer",
         vi: "Công cụ nhà phát triển",
         en: "Developer tools",

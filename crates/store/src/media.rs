@@ -233,6 +233,32 @@ impl Db {
         }))
     }
 
+    /// Every medium of a business (its shipments' and its returns'), newest first: the
+    /// portal's Videos page.
+    pub async fn list_business_media(
+        &self,
+        business_id: i64,
+        page: &PageRequest,
+    ) -> Result<PageOf<MediaRecord>> {
+        let mut filter = Filter::new();
+        filter.int("m.business_id = ?", business_id);
+        let total = self.count("media m", &filter).await?;
+        let tail = page.apply(&mut filter, "m");
+        let sql = format!("SELECT m.* FROM media m{}{tail}", filter.where_sql());
+        let rows = filter
+            .bind_all(crate::sql::query(&sql))
+            .fetch_all(self.reader())
+            .await?;
+        let rows = rows
+            .into_iter()
+            .map(MediaRecord::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(page.finish(rows, total, |m| Cursor {
+            created_time: m.created_time,
+            id: m.id,
+        }))
+    }
+
     /// The medium a token names, whoever owns it: the token itself is the permission.
     pub async fn media_by_token(&self, token: &str) -> Result<Option<MediaRecord>> {
         let row = crate::sql::query("SELECT * FROM media WHERE token = $1")

@@ -370,3 +370,57 @@ impl Db {
         Ok(problems)
     }
 }
+
+/// One movement of a product's ledger, as the portal's Stock page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub warehouse_code: String,
+    pub stock_level: String,
+    pub movement_type: String,
+    pub on_hand_delta: i64,
+    pub reserved_delta: i64,
+    pub reference_code: String,
+    pub reason: Option<String>,
+    pub is_abnormal: bool,
+    pub created_time: i64,
+}
+
+impl Db {
+    /// The newest `limit` movements of one product of a business, newest first.
+    pub async fn product_ledger(
+        &self,
+        business_id: i64,
+        product_id: i64,
+        limit: i64,
+    ) -> Result<Vec<LedgerEntry>> {
+        let rows = crate::sql::query(
+            "SELECT l.id, w.warehouse_code, l.stock_level, l.movement_type, l.on_hand_delta, \
+             l.reserved_delta, l.reference_code, l.reason, l.is_abnormal, l.created_time \
+             FROM stock_ledger l JOIN warehouses w ON w.id = l.warehouse_id \
+             WHERE l.business_id = $1 AND l.product_id = $2 ORDER BY l.id DESC LIMIT $3",
+        )
+        .bind(business_id)
+        .bind(product_id)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let abnormal: i64 = r.try_get("is_abnormal")?;
+                Ok(LedgerEntry {
+                    id: r.try_get("id")?,
+                    warehouse_code: r.try_get("warehouse_code")?,
+                    stock_level: r.try_get("stock_level")?,
+                    movement_type: r.try_get("movement_type")?,
+                    on_hand_delta: r.try_get("on_hand_delta")?,
+                    reserved_delta: r.try_get("reserved_delta")?,
+                    reference_code: r.try_get("reference_code")?,
+                    reason: r.try_get("reason")?,
+                    is_abnormal: abnormal != 0,
+                    created_time: r.try_get("created_time")?,
+                })
+            })
+            .collect::<Result<Vec<_>, crate::StoreError>>()
+    }
+}

@@ -8,7 +8,9 @@ use crate::media::{media_object, MediaObject};
 use crate::paging::{self, Paging};
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, State};
+use depot_domain::codes::CodeKind;
 use depot_domain::ErrorCode;
+use depot_store::list::PageRequest;
 use depot_store::media::MediaOwner;
 
 /// Evidence media of a shipment (packing videos, photos), newest first. Another business's
@@ -76,4 +78,28 @@ async fn list(
         .ok_or_else(|| ApiError::new(not_found))?;
     let found = state.db.list_media(m.business_id, owner, &page).await?;
     Ok(paging::reply(uri, found, |r| media_object(state, &r)))
+}
+
+/// Every medium of a business, newest first (and how many there are), each with the code of what it shows (a
+/// shipment's tracking code or a return's): the portal's Videos page. Scoped to the business
+/// like the lists above.
+pub async fn business_media(
+    state: &AppState,
+    business_id: i64,
+    page: &PageRequest,
+) -> ApiResult<(Vec<(String, MediaObject)>, i64)> {
+    let found = state.db.list_business_media(business_id, page).await?;
+    let items = found
+        .items
+        .iter()
+        .map(|r| {
+            let owner = match (r.shipment_id, r.return_id) {
+                (Some(id), _) => CodeKind::Shipment.format(id),
+                (_, Some(id)) => CodeKind::ReturnShipment.format(id),
+                _ => String::new(),
+            };
+            (owner, media_object(state, r))
+        })
+        .collect();
+    Ok((items, found.total))
 }

@@ -11,9 +11,9 @@ use axum::extract::{Path, State};
 use depot_domain::money;
 use depot_domain::ErrorCode;
 use depot_store::catalog::Brand;
-use depot_store::list::PageRequest;
+use depot_store::list::{PageOf, PageRequest};
 use depot_store::products::{AssignError, CreateProductError, NewProduct, Product, ProductFilter};
-use depot_store::stock::{StockFilter, StockRow};
+use depot_store::stock::{LedgerEntry, StockFilter, StockRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -269,13 +269,34 @@ pub async fn create_product(
     State(state): State<AppState>,
     Json(body): Json<CreateProduct>,
 ) -> ApiResult<Created<ProductView>> {
+    create(&state, m.business_id, body)
+        .await
+        .map(|p| Created(p.into()))
+}
+
+/// Create Product as the API and the portal do it: validation, then the store.
+pub async fn create(state: &AppState, business_id: i64, body: CreateProduct) -> ApiResult<Product> {
     let product = validate(body)?;
+    create_validated(state, business_id, &product).await
+}
+
+/// Checks a create body without creating anything (the portal's CSV dry run).
+pub fn check(body: CreateProduct) -> ApiResult<NewProduct> {
+    validate(body)
+}
+
+/// Creates a product already checked by [`check`].
+pub async fn create_validated(
+    state: &AppState,
+    business_id: i64,
+    product: &NewProduct,
+) -> ApiResult<Product> {
     match state
         .db
-        .create_product(m.business_id, &product, state.now())
+        .create_product(business_id, product, state.now())
         .await?
     {
-        Ok(p) => Ok(Created(p.into())),
+        Ok(p) => Ok(p),
         Err(CreateProductError::SkuTaken) => Err(ApiError::new(ErrorCode::AlreadyExists)),
         Err(CreateProductError::BarcodeTaken(code)) => {
             Err(ApiError::new(ErrorCode::DuplicateBarcode)
@@ -300,18 +321,25 @@ pub async fn assign_product(
     Path(oasin): Path<String>,
     Json(body): Json<AssignProduct>,
 ) -> ApiResult<Data<ProductView>> {
-    check_text(&[("warehouse_code", Some(&body.warehouse_code), true, 50)])?;
+    assign(&state, m.business_id, &oasin, &body.warehouse_code)
+        .await
+        .map(|p| Data(p.into()))
+}
+
+/// Assign Product as the API and the portal do it.
+pub async fn assign(
+    state: &AppState,
+    business_id: i64,
+    oasin: &str,
+    warehouse_code: &str,
+) -> ApiResult<Product> {
+    check_text(&[("warehouse_code", Some(warehouse_code), true, 50)])?;
     match state
         .db
-        .assign_product(
-            m.business_id,
-            &oasin,
-            body.warehouse_code.trim(),
-            state.now(),
-        )
+        .assign_product(business_id, oasin, warehouse_code.trim(), state.now())
         .await?
     {
-        Ok(p) => Ok(Data(p.into())),
+        Ok(p) => Ok(p),
         Err(AssignError::ProductNotFound) => Err(ApiError::new(ErrorCode::ProductNotFound)),
         Err(AssignError::WarehouseNotFound) => Err(ApiError::new(ErrorCode::WarehouseNotFound)),
         Err(AssignError::NotAssignable) => Err(ApiError::new(ErrorCode::ProductStatusNotNew)),
@@ -341,6 +369,17 @@ pub async fn list_products(
     Query(paging): Query<Paging>,
 ) -> ApiResult<Page<ProductView>> {
     let page = paging.request()?;
+    let found = list(&state, m.business_id, q, &page).await?;
+    Ok(paging::reply(&uri, found, ProductView::from))
+}
+
+/// Get Product List as the API and the portal do it.
+pub async fn list(
+    state: &AppState,
+    business_id: i64,
+    q: ProductQuery,
+    page: &PageRequest,
+) -> ApiResult<PageOf<Product>> {
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
         if !["NEW", "ACTIVE", "INACTIVE"].contains(&s) {
             return Err(ApiError::invalid_field(
@@ -356,11 +395,7 @@ pub async fn list_products(
         keyword: q.keyword,
         warehouse_code: q.warehouse_code,
     };
-    let found = state
-        .db
-        .list_products(m.business_id, &filter, &page)
-        .await?;
-    Ok(paging::reply(&uri, found, ProductView::from))
+    Ok(state.db.list_products(business_id, &filter, page).await?)
 }
 
 /// Get Product Detail.
@@ -371,8 +406,17 @@ pub async fn product_detail(
     State(state): State<AppState>,
     Path(oasin): Path<String>,
 ) -> ApiResult<Data<ProductView>> {
-    let p = state.db.product_by_oasin(m.business_id, &oasin).await?;
-    p.map(|p| Data(p.into()))
+    detail(&state, m.business_id, &oasin)
+        .await
+        .map(|p| Data(p.into()))
+}
+
+/// Get Product Detail as the API and the portal do it: another business's is not found.
+pub async fn detail(state: &AppState, business_id: i64, oasin: &str) -> ApiResult<Product> {
+    state
+        .db
+        .product_by_oasin(business_id, oasin)
+        .await?
         .ok_or_else(|| ApiError::new(ErrorCode::ProductNotFound))
 }
 
@@ -384,11 +428,17 @@ pub async fn deactivate_product(
     State(state): State<AppState>,
     Path(oasin): Path<String>,
 ) -> ApiResult<Data<ProductView>> {
-    let p = state
+    deactivate(&state, m.business_id, &oasin)
+        .await
+        .map(|p| Data(p.into()))
+}
+
+/// Deactivate Product as the API and the portal do it.
+pub async fn deactivate(state: &AppState, business_id: i64, oasin: &str) -> ApiResult<Product> {
+    state
         .db
-        .deactivate_product(m.business_id, &oasin, state.now())
-        .await?;
-    p.map(|p| Data(p.into()))
+        .deactivate_product(business_id, oasin, state.now())
+        .await?
         .ok_or_else(|| ApiError::new(ErrorCode::ProductNotFound))
 }
 
@@ -409,15 +459,41 @@ pub async fn stock(
     Query(paging): Query<Paging>,
 ) -> ApiResult<Page<StockRow>> {
     let page: PageRequest = paging.request()?;
-    let filter = StockFilter {
-        warehouse_code: q.warehouse_code,
-        oasin: q.oasin,
-        sku: q.sku,
-    };
-    let (items, total) = state.db.stock(m.business_id, &filter, &page).await?;
+    let (items, total) = balances(&state, m.business_id, q, &page).await?;
     Ok(Page {
         items,
         total,
         next: None,
     })
+}
+
+/// Get Stock as the API and the portal do it.
+pub async fn balances(
+    state: &AppState,
+    business_id: i64,
+    q: StockQuery,
+    page: &PageRequest,
+) -> ApiResult<(Vec<StockRow>, i64)> {
+    let filter = StockFilter {
+        warehouse_code: q.warehouse_code,
+        oasin: q.oasin,
+        sku: q.sku,
+    };
+    Ok(state.db.stock(business_id, &filter, page).await?)
+}
+
+/// The newest `limit` movements of a product's stock (the portal's Stock page; the API's
+/// `stock_ledger` report carries the same rows). Another business's product is not found.
+pub async fn ledger(
+    state: &AppState,
+    business_id: i64,
+    oasin: &str,
+    limit: i64,
+) -> ApiResult<(Product, Vec<LedgerEntry>)> {
+    let product = detail(state, business_id, oasin).await?;
+    let rows = state
+        .db
+        .product_ledger(business_id, product.id, limit)
+        .await?;
+    Ok((product, rows))
 }

@@ -13,9 +13,10 @@ use depot_domain::codes::CodeKind;
 use depot_domain::quantity::{Quantity, ReceivedQuantity};
 use depot_domain::status::PoStatus;
 use depot_domain::ErrorCode;
-use depot_store::list::TimeRange;
+use depot_domain::Lang;
+use depot_store::list::{PageOf, PageRequest, TimeRange};
 use depot_store::purchase_orders::{
-    CreatePoError, NewPackage, NewPurchaseOrder, PoChangeError, PoFilter,
+    CreatePoError, NewPackage, NewPurchaseOrder, PoChangeError, PoFilter, PurchaseOrder,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -187,13 +188,24 @@ pub async fn create_po(
     State(state): State<AppState>,
     Json(body): Json<CreatePo>,
 ) -> ApiResult<Created<Value>> {
+    create(&state, m.business_id, body)
+        .await
+        .map(|po| Created(po.view(ctx.lang)))
+}
+
+/// Create PO as the API and the portal do it.
+pub async fn create(
+    state: &AppState,
+    business_id: i64,
+    body: CreatePo,
+) -> ApiResult<PurchaseOrder> {
     let new = validate(body)?;
     match state
         .db
-        .create_purchase_order(m.business_id, &new, state.now())
+        .create_purchase_order(business_id, &new, state.now())
         .await?
     {
-        Ok(po) => Ok(Created(po.view(ctx.lang))),
+        Ok(po) => Ok(po),
         Err(CreatePoError::WarehouseNotFound) => Err(ApiError::new(ErrorCode::WarehouseNotFound)),
         Err(CreatePoError::Products(e)) => Err(product_error(e)),
         Err(CreatePoError::DuplicateReference) => Err(ApiError::new(ErrorCode::DuplicateReference)
@@ -223,6 +235,18 @@ pub async fn list_pos(
     Query(paging): Query<Paging>,
 ) -> ApiResult<Page<Value>> {
     let page = paging.request()?;
+    let found = list(&state, m.business_id, q, times, &page).await?;
+    Ok(paging::reply(&uri, found, |p| p.view(ctx.lang)))
+}
+
+/// Get PO List as the API and the portal do it.
+pub async fn list(
+    state: &AppState,
+    business_id: i64,
+    q: PoQuery,
+    times: TimeRange,
+    page: &PageRequest,
+) -> ApiResult<PageOf<PurchaseOrder>> {
     let status = paging::status_filter(q.status.as_deref(), PoStatus::parse, PoStatus::value)?;
     let filter = PoFilter {
         status,
@@ -231,11 +255,19 @@ pub async fn list_pos(
         merchant_po_reference: q.merchant_po_reference,
         times,
     };
-    let found = state
+    Ok(state
         .db
-        .list_purchase_orders(m.business_id, &filter, &page)
-        .await?;
-    Ok(paging::reply(&uri, found, |p| p.view(ctx.lang)))
+        .list_purchase_orders(business_id, &filter, page)
+        .await?)
+}
+
+/// Get PO Detail as the API and the portal do it: another business's is not found.
+pub async fn detail(state: &AppState, business_id: i64, code: &str) -> ApiResult<PurchaseOrder> {
+    state
+        .db
+        .purchase_order(business_id, code)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::PoNotFound))
 }
 
 /// Get PO Detail.
@@ -247,9 +279,9 @@ pub async fn po_detail(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> ApiResult<Data<Value>> {
-    let po = state.db.purchase_order(m.business_id, &code).await?;
-    po.map(|p| Data(p.view(ctx.lang)))
-        .ok_or_else(|| ApiError::new(ErrorCode::PoNotFound))
+    detail(&state, m.business_id, &code)
+        .await
+        .map(|p| Data(p.view(ctx.lang)))
 }
 
 /// Get PO Inspection Detail: one row per package × product, once the PO is COMPLETED.
@@ -286,15 +318,27 @@ pub async fn cancel_po(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> ApiResult<Data<Value>> {
+    cancel(&state, m.business_id, &code, ctx.lang)
+        .await
+        .map(|po| Data(json!({ "po_code": po.po_code(), "success": true })))
+}
+
+/// Cancel PO as the API and the portal do it.
+pub async fn cancel(
+    state: &AppState,
+    business_id: i64,
+    code: &str,
+    lang: Lang,
+) -> ApiResult<PurchaseOrder> {
     match state
         .db
-        .cancel_purchase_order(m.business_id, &code, state.now())
+        .cancel_purchase_order(business_id, code, state.now())
         .await?
     {
-        Ok(po) => Ok(Data(json!({ "po_code": po.po_code(), "success": true }))),
+        Ok(po) => Ok(po),
         Err(PoChangeError::NotFound) => Err(ApiError::new(ErrorCode::PoNotFound)),
         Err(PoChangeError::WrongStatus(s)) => Err(ApiError::new(ErrorCode::PoCannotCancel)
-            .with_detail(json!({ "status_info": s.info(ctx.lang, None) }))),
+            .with_detail(json!({ "status_info": s.info(lang, None) }))),
         Err(PoChangeError::BadLines(lines)) => Err(ApiError::invalid_fields(lines)),
     }
 }
@@ -309,14 +353,17 @@ pub async fn export_po_bill(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> ApiResult<Data<Value>> {
-    let po = state
-        .db
-        .purchase_order(m.business_id, &code)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::PoNotFound))?;
+    let url = bill(&state, m.business_id, &code, ctx.lang).await?;
+    Ok(Data(json!({ "po_bill_url": url })))
+}
+
+/// Renders a PO's bill and stores it; answers the capability URL that serves it (the API's
+/// Get PO Bill and the portal's bill link).
+pub async fn bill(state: &AppState, business_id: i64, code: &str, lang: Lang) -> ApiResult<String> {
+    let po = detail(state, business_id, code).await?;
     let business = state
         .db
-        .business(m.business_id)
+        .business(business_id)
         .await?
         .ok_or_else(ApiError::internal)?;
     let warehouse = state
@@ -335,7 +382,7 @@ pub async fn export_po_bill(
         },
         estimated_arrival_time: po.estimated_arrival_time,
         created_time: po.created_time,
-        status_label: po.status.label(ctx.lang).to_string(),
+        status_label: po.status.label(lang).to_string(),
         note: po.note.clone(),
         packages: po
             .packages
@@ -360,7 +407,7 @@ pub async fn export_po_bill(
                 package_note: p.package_note.clone(),
             })
             .collect(),
-        lang: ctx.lang,
+        lang,
         ..PoBill::default()
     };
     let pdf = po_bill_pdf(&bill).map_err(|e| {
@@ -368,12 +415,12 @@ pub async fn export_po_bill(
         ApiError::internal()
     })?;
     let stored = files::save(
-        &state,
-        m.business_id,
+        state,
+        business_id,
         &format!("{}.pdf", bill.po_code),
         "application/pdf",
         &pdf,
     )
     .await?;
-    Ok(Data(json!({ "po_bill_url": stored.url })))
+    Ok(stored.url)
 }

@@ -9,8 +9,11 @@ use crate::AppState;
 use axum::extract::{OriginalUri, Path, State};
 use depot_domain::quantity::Quantity;
 use depot_domain::status::ReturnStatus;
-use depot_domain::ErrorCode;
-use depot_store::returns::{CreateReturnError, NewReturn, ReturnChangeError, ReturnFilter};
+use depot_domain::{ErrorCode, Lang};
+use depot_store::list::{PageOf, PageRequest};
+use depot_store::returns::{
+    CreateReturnError, NewReturn, ReturnChangeError, ReturnFilter, ReturnShipment,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -46,6 +49,18 @@ pub async fn create_return(
     State(state): State<AppState>,
     Json(body): Json<CreateReturn>,
 ) -> ApiResult<Data<Value>> {
+    create(&state, m.business_id, body, ctx.lang)
+        .await
+        .map(|r| Data(r.view(ctx.lang)))
+}
+
+/// Create Return B2C Shipment as the API and the portal do it.
+pub async fn create(
+    state: &AppState,
+    business_id: i64,
+    body: CreateReturn,
+    lang: Lang,
+) -> ApiResult<ReturnShipment> {
     check_text(&[
         ("warehouse_code", Some(&body.warehouse_code), true, 50),
         (
@@ -103,12 +118,12 @@ pub async fn create_return(
             .collect(),
         note: body.note,
     };
-    match state.db.create_return(m.business_id, &new, state.now()).await? {
-        Ok(r) => Ok(Data(r.view(ctx.lang))),
+    match state.db.create_return(business_id, &new, state.now()).await? {
+        Ok(r) => Ok(r),
         Err(CreateReturnError::WarehouseNotFound) => Err(ApiError::new(ErrorCode::WarehouseNotFound)),
         Err(CreateReturnError::ShipmentNotFound) => Err(ApiError::new(ErrorCode::ShipmentNotFound)),
         Err(CreateReturnError::NotReturnable(s)) => Err(ApiError::new(ErrorCode::ShipmentNotReturnable)
-            .with_detail(json!({ "status_info": s.info(ctx.lang, None) }))),
+            .with_detail(json!({ "status_info": s.info(lang, None) }))),
         Err(CreateReturnError::NotInShipment(list)) => Err(ApiError::products(ErrorCode::ProductsByOasinNotFound, list)),
         Err(CreateReturnError::NotMapped(list)) => Err(ApiError::products(ErrorCode::ProductsNotMappedInWarehouse, list)),
         Err(CreateReturnError::TooMany(fields)) => Err(ApiError::invalid_fields(fields)),
@@ -138,6 +153,17 @@ pub async fn list_returns(
     Query(paging): Query<Paging>,
 ) -> ApiResult<Page<Value>> {
     let page = paging.request()?;
+    let found = list(&state, m.business_id, q, &page).await?;
+    Ok(paging::reply(&uri, found, |r| r.view(ctx.lang)))
+}
+
+/// Get Return B2C Shipment List as the API and the portal do it.
+pub async fn list(
+    state: &AppState,
+    business_id: i64,
+    q: ReturnQuery,
+    page: &PageRequest,
+) -> ApiResult<PageOf<ReturnShipment>> {
     let status = paging::status_filter(
         q.status.as_deref(),
         ReturnStatus::parse,
@@ -149,8 +175,16 @@ pub async fn list_returns(
         return_tracking_code: q.return_tracking_code,
         warehouse_code: q.warehouse_code,
     };
-    let found = state.db.list_returns(m.business_id, &filter, &page).await?;
-    Ok(paging::reply(&uri, found, |r| r.view(ctx.lang)))
+    Ok(state.db.list_returns(business_id, &filter, page).await?)
+}
+
+/// Get Return B2C Shipment Detail as the API and the portal do it.
+pub async fn detail(state: &AppState, business_id: i64, code: &str) -> ApiResult<ReturnShipment> {
+    state
+        .db
+        .return_shipment(business_id, code)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::ReturnShipmentNotFound))
 }
 
 /// Get Return B2C Shipment Detail.
@@ -162,9 +196,9 @@ pub async fn return_detail(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> ApiResult<Data<Value>> {
-    let r = state.db.return_shipment(m.business_id, &code).await?;
-    r.map(|r| Data(r.view(ctx.lang)))
-        .ok_or_else(|| ApiError::new(ErrorCode::ReturnShipmentNotFound))
+    detail(&state, m.business_id, &code)
+        .await
+        .map(|r| Data(r.view(ctx.lang)))
 }
 
 /// Cancel Return B2C Shipment: only while NEW; cancelling again succeeds with the same result.
@@ -176,20 +210,31 @@ pub async fn cancel_return(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> ApiResult<Data<Value>> {
+    let r = cancel(&state, m.business_id, &code, ctx.lang).await?;
+    Ok(Data(json!({
+        "success": true,
+        "status_info": r.status.info(ctx.lang, Some(r.status_time)),
+        "cancelled_time": r.cancelled_time,
+    })))
+}
+
+/// Cancel Return B2C Shipment as the API and the portal do it.
+pub async fn cancel(
+    state: &AppState,
+    business_id: i64,
+    code: &str,
+    lang: Lang,
+) -> ApiResult<ReturnShipment> {
     match state
         .db
-        .cancel_return(m.business_id, &code, state.now())
+        .cancel_return(business_id, code, state.now())
         .await?
     {
-        Ok(r) => Ok(Data(json!({
-            "success": true,
-            "status_info": r.status.info(ctx.lang, Some(r.status_time)),
-            "cancelled_time": r.cancelled_time,
-        }))),
+        Ok(r) => Ok(r),
         Err(ReturnChangeError::NotFound) => Err(ApiError::new(ErrorCode::ReturnShipmentNotFound)),
         Err(ReturnChangeError::WrongStatus(s)) => {
             Err(ApiError::new(ErrorCode::ReturnShipmentCannotCancel)
-                .with_detail(json!({ "status_info": s.info(ctx.lang, None) })))
+                .with_detail(json!({ "status_info": s.info(lang, None) })))
         }
         Err(ReturnChangeError::BadLines(lines)) => Err(ApiError::invalid_fields(lines)),
     }
