@@ -184,6 +184,34 @@ impl Browser {
         self.read(res).await
     }
 
+    /// Uploads a file as `multipart/form-data` (field `field`), the form token in the query
+    /// as the upload forms send it.
+    pub async fn post_file(&mut self, path: &str, field: &str, name: &str, bytes: Vec<u8>) -> Page {
+        let token = self.csrf.clone().unwrap_or_default();
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let boundary = "depot-test-boundary-7f3a";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(&bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let res = self
+            .client
+            .post(format!("{}{path}{sep}csrf={token}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.read(res).await
+    }
+
     /// Follows a redirect the last reply gave.
     pub async fn follow(&mut self, page: &Page) -> Page {
         let to = page.location().expect("a redirect").to_string();

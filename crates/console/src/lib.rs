@@ -37,8 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/businesses/{id}/api-keys", post(businesses::issue_key))
         .route("/businesses/{id}/{action}", post(businesses::act))
         .route("/operators", get(operators::list))
-        .route("/warehouses/{code}", get(warehouse::home_redirect))
-        .route("/warehouses/{code}/", get(warehouse::home))
+        // `/warehouses/{code}/` arrives without its slash (the server trims them).
+        .route("/warehouses/{code}", get(warehouse::home))
         .route("/warehouses/{code}/receiving", get(receiving::show))
         .route(
             "/warehouses/{code}/receiving/{po_code}",

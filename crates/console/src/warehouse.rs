@@ -5,7 +5,6 @@ use crate::auth::ConsoleOperator;
 use crate::common::warehouse;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect};
 use depot_api::AppState;
 use depot_web::{render, texts, PageCtx, PageResult};
 
@@ -48,11 +47,6 @@ struct WarehousePage {
     address: String,
     links: Vec<Link>,
     open_intercepts: usize,
-}
-
-/// `/console/warehouses/{code}` without the slash: the same page.
-pub async fn home_redirect(Path(code): Path<String>) -> impl IntoResponse {
-    Redirect::permanent(&format!("/console/warehouses/{code}/"))
 }
 
 pub async fn home(
