@@ -123,7 +123,7 @@ pub const OPERATOR_ACTOR: &str = "operator";
 async fn shipment_in(state: &AppState, code: &str, warehouse: Option<&str>) -> ApiResult<()> {
     if let Some(w) = warehouse {
         let found = state.db.shipment_any(code).await?;
-        if !found.is_some_and(|s| s.warehouse_code == w) {
+        if found.is_none_or(|s| s.warehouse_code != w) {
             return Err(ApiError::new(ErrorCode::ShipmentNotFound));
         }
     }
@@ -253,7 +253,7 @@ pub async fn receive_purchase_order(
     }
     if let Some(w) = warehouse {
         let found = state.db.purchase_order_any(code).await?;
-        if !found.is_some_and(|po| po.warehouse_code == w) {
+        if found.is_none_or(|po| po.warehouse_code != w) {
             return Err(ApiError::new(ErrorCode::PoNotFound));
         }
     }
@@ -326,7 +326,7 @@ pub async fn receive_return_shipment(
     check_text(&[("note", body.note.as_deref(), false, 1000)])?;
     if let Some(w) = warehouse {
         let found = state.db.return_shipment_any(code).await?;
-        if !found.is_some_and(|r| r.warehouse_code == w) {
+        if found.is_none_or(|r| r.warehouse_code != w) {
             return Err(ApiError::new(ErrorCode::ReturnShipmentNotFound));
         }
     }

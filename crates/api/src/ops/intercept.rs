@@ -73,7 +73,7 @@ pub async fn resolve_intercept(
         .filter(|n| !n.is_empty());
     if let Some(w) = warehouse {
         let found = state.db.shipment_any(code).await?;
-        if !found.is_some_and(|s| s.warehouse_code == w) {
+        if found.is_none_or(|s| s.warehouse_code != w) {
             return Err(ApiError::new(ErrorCode::ShipmentNotFound));
         }
     }
