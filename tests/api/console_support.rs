@@ -316,3 +316,39 @@ async fn a_suspended_business_is_signed_out_of_the_portal() {
         .await
         .expect(303);
 }
+
+/// `depot business approve` follows the same rules and records the change.
+#[tokio::test]
+async fn the_cli_approves_by_the_same_rules() {
+    let app = spawn_app().await;
+    let id = business(&app, "Foxtrot", "f@example.com").await;
+    let approve = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
+            .args(["--database-url", &app.db_url(), "business", "approve"])
+            .arg(id.to_string())
+            .output()
+            .unwrap()
+    };
+    let out = approve();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        send(app.ops(Method::GET, &format!("/businesses/{id}")))
+            .await
+            .expect_ok(200)["status"],
+        "APPROVED"
+    );
+    act(&app, id, "suspend", Some(json!({"note": "audit"})))
+        .await
+        .expect_ok(200);
+    // Approving does not lift a suspension: reactivating does.
+    let refused = approve();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("SUSPENDED"));
+    let history = app.db.business_status_history(id).await.unwrap();
+    assert_eq!(history.last().unwrap().actor, "cli");
+    assert_eq!(history.len(), 2);
+}
