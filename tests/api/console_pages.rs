@@ -484,6 +484,37 @@ async fn grading_a_return_and_adjusting_stock() {
         .get(&format!("{base}?return_code={ret}"))
         .await
         .contains("data-status=\"PROBLEM\"");
+    // The inspection video goes through the media command: an MP4 is kept, a text file is not.
+    let mut mp4 = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2".to_vec();
+    mp4.extend((0..4000u32).map(|i| (i % 251) as u8));
+    floor
+        .post_typed_file(
+            &format!("{base}/{ret}/media"),
+            "file",
+            "inspection.mp4",
+            "video/mp4",
+            mp4,
+        )
+        .await
+        .expect_redirect(&format!("{base}?return_code={ret}"));
+    let kept: i64 = depot_store::sql::query_scalar(
+        "SELECT COUNT(*) FROM media WHERE kind = 'RETURN_INSPECTION'",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(kept, 1);
+    floor.get(&format!("{base}?return_code={ret}")).await;
+    floor
+        .post_typed_file(
+            &format!("{base}/{ret}/media"),
+            "file",
+            "notes.txt",
+            "text/plain",
+            b"not a video".to_vec(),
+        )
+        .await
+        .expect(422);
 
     // Stock: floor reads, only a supervisor adjusts.
     let stock = format!("/console/warehouses/{WH}/stock");

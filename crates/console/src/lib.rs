@@ -49,6 +49,11 @@ pub fn router() -> Router<AppState> {
             "/warehouses/{code}/returns/{return_code}",
             post(returns::complete),
         )
+        // The media command bounds the upload itself (`--media-limit-bytes`).
+        .route(
+            "/warehouses/{code}/returns/{return_code}/media",
+            post(returns::attach).layer(DefaultBodyLimit::disable()),
+        )
         .route("/warehouses/{code}/stock", get(stock::show))
         .route("/warehouses/{code}/stock/adjustments", post(stock::adjust))
         .route(

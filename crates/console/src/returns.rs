@@ -7,11 +7,14 @@ use crate::auth::ConsoleOperator;
 use crate::common::{filled, is_shown_on_page, refusal, refusal_status, warehouse, Scan};
 use crate::receiving::LEVELS;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use depot_api::error::ApiError;
 use depot_api::ops::floor::{receive_return_shipment, ReturnReceiptBody, ReturnReceiptLine};
+use depot_api::ops::media::attach_return_media;
 use depot_api::AppState;
 use depot_domain::codes::CodeKind;
 use depot_domain::quantity::ReceivedQuantity;
@@ -43,6 +46,10 @@ texts! {
         completed: "Đã nhận đơn hoàn", "Return received:";
         not_receivable: "Đơn hoàn này không còn chờ nhận; chỉ xem.", "This return is not waiting to be received; view only.";
         back: "Về kho", "Back to the warehouse";
+        video: "Video kiểm hàng", "Inspection video";
+        video_hint: "MP4, WebM, QuickTime, hoặc ảnh JPEG/PNG.", "MP4, WebM, QuickTime, or a JPEG/PNG photo.";
+        attach: "Đính kèm video", "Attach video";
+        attached: "Đã đính kèm tệp", "File attached:";
     }
 }
 
@@ -287,6 +294,47 @@ pub async fn complete(
                 &code,
                 Some(return_code),
                 fields,
+                refusal(&e, lang),
+                status,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Attaches the inspection video (or a photo) with the operator API's media command.
+pub async fn attach(
+    State(state): State<AppState>,
+    op: ConsoleOperator,
+    Path((code, return_code)): Path<(String, String)>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> PageResult {
+    warehouse(&state, &op, &code).await?;
+    let lang = op.ctx.lang;
+    match attach_return_media(&state, &return_code, Some(&code), &headers, multipart).await {
+        Ok(media) => {
+            let t = ReturnTexts::get(lang);
+            op.session
+                .flash(Flash::success(format!(
+                    "{} {} ({} bytes)",
+                    t.attached, media.content_type, media.size
+                )))
+                .await?;
+            Ok(Redirect::to(&format!(
+                "/console/warehouses/{code}/returns?return_code={return_code}"
+            ))
+            .into_response())
+        }
+        Err(e) if is_shown_on_page(&e) => {
+            let status = refusal_status(&e);
+            page(
+                &state,
+                op,
+                &code,
+                Some(return_code),
+                HashMap::new(),
                 refusal(&e, lang),
                 status,
             )
