@@ -282,14 +282,21 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Business(BusinessCommand::Approve { business_id }) => {
-            if db
-                .approve_business(business_id, clock.now())
+            // The support rules and history of the console and the operator API.
+            let action = depot_domain::business::BusinessAction::Approve;
+            match db
+                .change_business_status(business_id, action, None, "cli", clock.now())
                 .await?
-                .is_none()
             {
-                bail!("no business {business_id}");
+                Ok(_) => println!("business {business_id} approved"),
+                Err(depot_store::support::ChangeError::NotFound) => {
+                    bail!("no business {business_id}")
+                }
+                Err(depot_store::support::ChangeError::NotAllowed(b)) => bail!(
+                    "business {business_id} is {}: it cannot be approved (reactivate a suspended one)",
+                    b.status.as_str()
+                ),
             }
-            println!("business {business_id} approved");
         }
         Command::ApiKey(ApiKeyCommand::Create { business }) => {
             match db.create_api_key(business, clock.now()).await? {

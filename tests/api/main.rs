@@ -7,6 +7,8 @@ mod procs;
 mod web;
 
 mod catalog;
+mod console_pages;
+mod console_support;
 mod dialects;
 mod files;
 mod foundation;

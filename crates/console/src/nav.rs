@@ -11,12 +11,26 @@ pub struct Entry {
     pub role: OperatorRole,
 }
 
-pub const ENTRIES: &[Entry] = &[Entry {
-    href: "/console/",
-    vi: "Tổng quan",
-    en: "Overview",
-    role: OperatorRole::Floor,
-}];
+pub const ENTRIES: &[Entry] = &[
+    Entry {
+        href: "/console/",
+        vi: "Tổng quan",
+        en: "Overview",
+        role: OperatorRole::Floor,
+    },
+    Entry {
+        href: "/console/businesses",
+        vi: "Doanh nghiệp",
+        en: "Businesses",
+        role: OperatorRole::Admin,
+    },
+    Entry {
+        href: "/console/operators",
+        vi: "Nhân viên",
+        en: "Operators",
+        role: OperatorRole::Admin,
+    },
+];
 
 pub fn links(operator: &Operator, lang: Lang) -> Vec<(String, &'static str)> {
     ENTRIES

@@ -61,9 +61,131 @@ impl BusinessStatus {
     }
 }
 
+named_enum! {
+    /// What customer support does to a business (SPEC §11). The label is the button's text.
+    BusinessAction {
+        Approve = "APPROVE", "Duyệt", "Approve";
+        Reject = "REJECT", "Từ chối", "Reject";
+        Suspend = "SUSPEND", "Tạm ngưng", "Suspend";
+        Reactivate = "REACTIVATE", "Kích hoạt lại", "Reactivate";
+    }
+}
+
+/// What an action does to a business in a given status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusChange {
+    /// The business moves to this status.
+    To(BusinessStatus),
+    /// It already is where the action leads: repeating an action changes nothing.
+    Unchanged,
+}
+
+impl BusinessAction {
+    /// Where the action leads.
+    pub fn target(self) -> BusinessStatus {
+        match self {
+            BusinessAction::Approve | BusinessAction::Reactivate => BusinessStatus::Approved,
+            BusinessAction::Reject => BusinessStatus::Rejected,
+            BusinessAction::Suspend => BusinessStatus::Suspended,
+        }
+    }
+
+    /// The statuses the action moves a business from. A rejected registration may be
+    /// reconsidered (approved); an approved business is suspended, never rejected; only a
+    /// suspended one is reactivated, and approving does not lift a suspension (reactivate
+    /// does, so the reason is on record).
+    pub fn sources(self) -> &'static [BusinessStatus] {
+        match self {
+            BusinessAction::Approve => &[BusinessStatus::Pending, BusinessStatus::Rejected],
+            BusinessAction::Reject => &[BusinessStatus::Pending],
+            BusinessAction::Suspend => &[BusinessStatus::Approved],
+            BusinessAction::Reactivate => &[BusinessStatus::Suspended],
+        }
+    }
+
+    /// The rule: what this action does from `from`, or Err when it is not allowed there.
+    pub fn apply(self, from: BusinessStatus) -> Result<StatusChange, BusinessStatus> {
+        if from == self.target() {
+            Ok(StatusChange::Unchanged)
+        } else if self.sources().contains(&from) {
+            Ok(StatusChange::To(self.target()))
+        } else {
+            Err(from)
+        }
+    }
+
+    /// Rejecting and suspending tell the business why: the note is required.
+    pub fn needs_note(self) -> bool {
+        matches!(self, BusinessAction::Reject | BusinessAction::Suspend)
+    }
+
+    /// The actions that move a business in this status (the buttons to show).
+    pub fn available(from: BusinessStatus) -> Vec<BusinessAction> {
+        BusinessAction::ALL
+            .iter()
+            .copied()
+            .filter(|a| matches!(a.apply(from), Ok(StatusChange::To(_))))
+            .collect()
+    }
+}
+
+impl BusinessStatus {
+    /// The order of the customer-support queue: PENDING first, then APPROVED, SUSPENDED,
+    /// REJECTED.
+    pub fn queue_rank(self) -> i64 {
+        match self {
+            BusinessStatus::Pending => 0,
+            BusinessStatus::Approved => 1,
+            BusinessStatus::Suspended => 2,
+            BusinessStatus::Rejected => 3,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_action_moves_only_from_its_sources_and_repeats_are_no_ops() {
+        use BusinessAction::*;
+        use BusinessStatus::*;
+        let cases = [
+            (Approve, Pending, Ok(StatusChange::To(Approved))),
+            (Approve, Rejected, Ok(StatusChange::To(Approved))),
+            (Approve, Approved, Ok(StatusChange::Unchanged)),
+            (Approve, Suspended, Err(Suspended)),
+            (Reject, Pending, Ok(StatusChange::To(Rejected))),
+            (Reject, Rejected, Ok(StatusChange::Unchanged)),
+            (Reject, Approved, Err(Approved)),
+            (Reject, Suspended, Err(Suspended)),
+            (Suspend, Approved, Ok(StatusChange::To(Suspended))),
+            (Suspend, Suspended, Ok(StatusChange::Unchanged)),
+            (Suspend, Pending, Err(Pending)),
+            (Suspend, Rejected, Err(Rejected)),
+            (Reactivate, Suspended, Ok(StatusChange::To(Approved))),
+            (Reactivate, Approved, Ok(StatusChange::Unchanged)),
+            (Reactivate, Pending, Err(Pending)),
+            (Reactivate, Rejected, Err(Rejected)),
+        ];
+        for (action, from, expected) in cases {
+            assert_eq!(action.apply(from), expected, "{action:?} from {from:?}");
+        }
+        assert_eq!(BusinessAction::available(Pending), vec![Approve, Reject]);
+        assert_eq!(BusinessAction::available(Approved), vec![Suspend]);
+        assert_eq!(BusinessAction::available(Suspended), vec![Reactivate]);
+        assert_eq!(BusinessAction::available(Rejected), vec![Approve]);
+        assert!(Reject.needs_note() && Suspend.needs_note());
+        assert!(!Approve.needs_note() && !Reactivate.needs_note());
+        assert_eq!(Reactivate.label(Lang::En), "Reactivate");
+    }
+
+    #[test]
+    fn the_queue_starts_with_pending() {
+        let mut all = BusinessStatus::ALL.to_vec();
+        all.sort_by_key(|s| s.queue_rank());
+        assert_eq!(all[0], BusinessStatus::Pending);
+    }
 
     #[test]
     fn names_parse_back_and_labels_exist() {

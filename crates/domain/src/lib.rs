@@ -6,6 +6,7 @@
 
 pub mod business;
 pub mod cancel;
+pub mod carrier;
 pub mod clock;
 pub mod codes;
 pub mod error;

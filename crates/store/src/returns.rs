@@ -431,6 +431,18 @@ impl Db {
             .pop())
     }
 
+    /// A return of any business (operators work across the warehouse network).
+    pub async fn return_shipment_any(&self, code: &str) -> Result<Option<ReturnShipment>> {
+        let Some(id) = CodeKind::ReturnShipment.parse(code) else {
+            return Ok(None);
+        };
+        let mut f = Filter::new();
+        f.int("r.id = ?", id);
+        Ok(load_returns(self.reader(), &f.conditions(), &f)
+            .await?
+            .pop())
+    }
+
     pub async fn list_returns(
         &self,
         business_id: i64,

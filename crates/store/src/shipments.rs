@@ -969,6 +969,30 @@ impl Db {
         self.shipment_by_id(business_id, id).await
     }
 
+    /// A shipment of any business by tracking code (operators work across the network).
+    pub async fn shipment_any(&self, tracking_code: &str) -> Result<Option<Shipment>> {
+        let Some(id) = CodeKind::Shipment.parse(tracking_code) else {
+            return Ok(None);
+        };
+        let mut f = Filter::new();
+        f.int("s.id = ?", id);
+        Ok(load_shipments(&mut self.snapshot()?, &f.conditions(), &f)
+            .await?
+            .pop())
+    }
+
+    /// Shipments of a warehouse whose intercept request waits for the carrier's answer,
+    /// oldest first (at most `limit`).
+    pub async fn open_intercepts(&self, warehouse_code: &str, limit: i64) -> Result<Vec<Shipment>> {
+        let mut f = Filter::new();
+        f.text(
+            "s.intercept_status = 'REQUESTED' AND w.warehouse_code = ?",
+            warehouse_code,
+        );
+        let clause = format!("{} ORDER BY s.id LIMIT {}", f.conditions(), limit.max(1));
+        load_shipments(&mut self.snapshot()?, &clause, &f).await
+    }
+
     pub async fn shipment_by_id(&self, business_id: i64, id: i64) -> Result<Option<Shipment>> {
         let mut f = Filter::new();
         f.int("s.id = ?", id).int("s.business_id = ?", business_id);
@@ -1086,6 +1110,21 @@ impl Db {
         note: Option<&str>,
         now: i64,
     ) -> Result<Result<Shipment, TransitionError>> {
+        self.transition_shipment_by(tracking_code, to, courier, note, "operator", now)
+            .await
+    }
+
+    /// [`Db::transition_shipment`] recording `actor` in the history (a console operator's
+    /// email).
+    pub async fn transition_shipment_by(
+        &self,
+        tracking_code: &str,
+        to: ShipmentStatus,
+        courier: (Option<&str>, Option<&str>),
+        note: Option<&str>,
+        actor: &str,
+        now: i64,
+    ) -> Result<Result<Shipment, TransitionError>> {
         let Some(id) = CodeKind::Shipment.parse(tracking_code) else {
             return Ok(Err(TransitionError::NotFound));
         };
@@ -1185,7 +1224,7 @@ impl Db {
             id,
             &shipment.history,
             Some((from, shipment.status_time)),
-            "operator",
+            actor,
             note,
             now,
         )

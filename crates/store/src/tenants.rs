@@ -35,6 +35,8 @@ pub struct Business {
     /// API_USER or OMS_USER.
     #[schema(value_type = String, example = "API_USER")]
     pub customer_type: CustomerType,
+    /// Why customer support last rejected or suspended it (null otherwise).
+    pub status_note: Option<String>,
     /// The IANA time zone report times are written in (`Asia/Ho_Chi_Minh` by default).
     #[schema(example = "Asia/Ho_Chi_Minh")]
     pub time_zone: String,
@@ -51,6 +53,7 @@ impl TryFrom<Row> for Business {
             email: r.try_get("email")?,
             status: parse_status(&r.try_get::<String, _>("status")?),
             customer_type: parse_customer_type(&r.try_get::<String, _>("customer_type")?),
+            status_note: r.try_get::<Option<String>, _>("status_note")?,
             time_zone: r.try_get("time_zone")?,
             created_time: r.try_get("created_time")?,
             updated_time: r.try_get("updated_time")?,

@@ -320,6 +320,18 @@ impl Db {
         }
     }
 
+    /// Every operator account, by email.
+    pub async fn operators(&self) -> Result<Vec<Operator>> {
+        let rows = crate::sql::query("SELECT * FROM operators ORDER BY email")
+            .fetch_all(self.reader())
+            .await?;
+        let mut all = Vec::with_capacity(rows.len());
+        for r in rows {
+            all.push(self.operator_from(r).await?);
+        }
+        Ok(all)
+    }
+
     async fn operator_from(&self, r: Row) -> Result<Operator> {
         let id: i64 = r.try_get("id")?;
         let role: String = r.try_get("role")?;

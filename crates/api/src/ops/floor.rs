@@ -9,11 +9,11 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use depot_domain::quantity::{QuantityDelta, ReceivedQuantity, MAX_BALANCE};
 use depot_domain::status::ShipmentStatus;
-use depot_domain::ErrorCode;
+use depot_domain::{ErrorCode, Lang};
 use depot_store::adjustments::{AdjustError, Adjustment};
-use depot_store::purchase_orders::{PoChangeError, ReceiptLine};
-use depot_store::returns::{ReturnChangeError, ReturnReceipt};
-use depot_store::shipments::TransitionError;
+use depot_store::purchase_orders::{PoChangeError, PurchaseOrder, ReceiptLine};
+use depot_store::returns::{ReturnChangeError, ReturnReceipt, ReturnShipment};
+use depot_store::shipments::{Shipment, TransitionError};
 use depot_store::stock::StockRow;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -40,6 +40,11 @@ pub async fn adjust_stock(
     State(state): State<AppState>,
     Json(body): Json<StockAdjustment>,
 ) -> ApiResult<Data<StockRow>> {
+    apply_adjustment(&state, &body).await.map(Data)
+}
+
+/// The stock adjustment command the API and the console share: validates, then applies.
+pub async fn apply_adjustment(state: &AppState, body: &StockAdjustment) -> ApiResult<StockRow> {
     check_text(&[
         ("warehouse_code", Some(&body.warehouse_code), true, 50),
         ("oasin", Some(&body.oasin), true, 50),
@@ -64,13 +69,13 @@ pub async fn adjust_stock(
     };
     let result = state.db.adjust_stock(&adjustment, state.now()).await?;
     match result {
-        Ok(row) => Ok(Data(row)),
+        Ok(row) => Ok(row),
         Err(AdjustError::BusinessNotFound) => Err(ApiError::new(ErrorCode::BusinessNotFound)),
         Err(AdjustError::WarehouseNotFound) => Err(ApiError::new(ErrorCode::WarehouseNotFound)),
         Err(AdjustError::ProductNotFound) => Err(ApiError::new(ErrorCode::ProductNotFound)),
         Err(AdjustError::NotMapped) => Err(ApiError::products(
             ErrorCode::ProductsNotMappedInWarehouse,
-            vec![body.oasin],
+            vec![body.oasin.clone()],
         )),
         Err(AdjustError::Insufficient(b)) => Err(ApiError::new(ErrorCode::InsufficientStock)
             .with_detail(json!({
@@ -107,6 +112,36 @@ pub async fn shipment_status(
     Path(code): Path<String>,
     Json(body): Json<ShipmentStatusChange>,
 ) -> ApiResult<Data<Value>> {
+    let s = move_shipment(&state, ctx.lang, &code, &body, None, OPERATOR_ACTOR).await?;
+    Ok(Data(s.view(ctx.lang)))
+}
+
+/// The actor recorded for a change made with an operator token.
+pub const OPERATOR_ACTOR: &str = "operator";
+
+/// A shipment outside `warehouse` (when given) is answered as not found: a console page
+/// works in one warehouse.
+async fn shipment_in(state: &AppState, code: &str, warehouse: Option<&str>) -> ApiResult<()> {
+    if let Some(w) = warehouse {
+        let found = state.db.shipment_any(code).await?;
+        if found.is_none_or(|s| s.warehouse_code != w) {
+            return Err(ApiError::new(ErrorCode::ShipmentNotFound));
+        }
+    }
+    Ok(())
+}
+
+/// The shipment move command the API and the console share: validates, checks the
+/// warehouse scope (a console page's warehouse), moves with the stock effect and records
+/// `actor` in the history.
+pub async fn move_shipment(
+    state: &AppState,
+    lang: Lang,
+    code: &str,
+    body: &ShipmentStatusChange,
+    warehouse: Option<&str>,
+    actor: &str,
+) -> ApiResult<Shipment> {
     check_text(&[
         (
             "courier_tracking_code",
@@ -119,23 +154,22 @@ pub async fn shipment_status(
     ])?;
     let to = ShipmentStatus::from_name(body.status.trim())
         .ok_or_else(|| ApiError::invalid_field("status", "is not a shipment status name"))?;
+    shipment_in(state, code, warehouse).await?;
     let courier = (
         body.courier_tracking_code.as_deref(),
         body.courier_name.as_deref(),
     );
     match state
         .db
-        .transition_shipment(&code, to, courier, body.note.as_deref(), state.now())
+        .transition_shipment_by(code, to, courier, body.note.as_deref(), actor, state.now())
         .await?
     {
-        Ok(s) => Ok(Data(s.view(ctx.lang))),
+        Ok(s) => Ok(s),
         Err(TransitionError::NotFound) => Err(ApiError::new(ErrorCode::ShipmentNotFound)),
         Err(TransitionError::NotAllowed(current)) => Err(ApiError::new(
             ErrorCode::InvalidStatusTransition,
         )
-        .with_detail(
-            json!({ "status_info": current.info(ctx.lang, None), "requested": to.name() }),
-        )),
+        .with_detail(json!({ "status_info": current.info(lang, None), "requested": to.name() }))),
         Err(TransitionError::InsufficientStock) => Err(ApiError::new(ErrorCode::InsufficientStock)),
     }
 }
@@ -189,8 +223,21 @@ pub async fn receive_po(
     Path(code): Path<String>,
     Json(body): Json<PoReceipt>,
 ) -> ApiResult<Data<Value>> {
+    let po = receive_purchase_order(&state, ctx.lang, &code, body.items, None).await?;
+    Ok(Data(po.view(ctx.lang)))
+}
+
+/// The receiving command the API and the console share. With `warehouse`, a PO bound for
+/// another warehouse is not found.
+pub async fn receive_purchase_order(
+    state: &AppState,
+    lang: Lang,
+    code: &str,
+    items: Vec<PoReceiptLine>,
+    warehouse: Option<&str>,
+) -> ApiResult<PurchaseOrder> {
     let mut errors = Vec::new();
-    for (i, item) in body.items.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         check_date(
             &mut errors,
             format!("items[{i}].manufacturing_date"),
@@ -205,8 +252,13 @@ pub async fn receive_po(
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
-    let receipt: Vec<ReceiptLine> = body
-        .items
+    if let Some(w) = warehouse {
+        let found = state.db.purchase_order_any(code).await?;
+        if found.is_none_or(|po| po.warehouse_code != w) {
+            return Err(ApiError::new(ErrorCode::PoNotFound));
+        }
+    }
+    let receipt: Vec<ReceiptLine> = items
         .into_iter()
         .map(|i| ReceiptLine {
             package_code: i.package_code,
@@ -221,14 +273,14 @@ pub async fn receive_po(
         .collect();
     match state
         .db
-        .receive_purchase_order(&code, &receipt, state.now())
+        .receive_purchase_order(code, &receipt, state.now())
         .await?
     {
-        Ok(po) => Ok(Data(po.view(ctx.lang))),
+        Ok(po) => Ok(po),
         Err(PoChangeError::NotFound) => Err(ApiError::new(ErrorCode::PoNotFound)),
         Err(PoChangeError::WrongStatus(s)) => {
             Err(ApiError::new(ErrorCode::InvalidStatusTransition)
-                .with_detail(json!({ "status_info": s.info(ctx.lang, None) })))
+                .with_detail(json!({ "status_info": s.info(lang, None) })))
         }
         Err(PoChangeError::BadLines(lines)) => Err(ApiError::invalid_fields(lines)),
     }
@@ -259,7 +311,26 @@ pub async fn receive_return(
     Path(code): Path<String>,
     Json(body): Json<ReturnReceiptBody>,
 ) -> ApiResult<Data<Value>> {
+    let r = receive_return_shipment(&state, ctx.lang, &code, body, None).await?;
+    Ok(Data(r.view(ctx.lang)))
+}
+
+/// The return grading command the API and the console share. With `warehouse`, a return
+/// to another warehouse is not found.
+pub async fn receive_return_shipment(
+    state: &AppState,
+    lang: Lang,
+    code: &str,
+    body: ReturnReceiptBody,
+    warehouse: Option<&str>,
+) -> ApiResult<ReturnShipment> {
     check_text(&[("note", body.note.as_deref(), false, 1000)])?;
+    if let Some(w) = warehouse {
+        let found = state.db.return_shipment_any(code).await?;
+        if found.is_none_or(|r| r.warehouse_code != w) {
+            return Err(ApiError::new(ErrorCode::ReturnShipmentNotFound));
+        }
+    }
     let receipts: Vec<ReturnReceipt> = body
         .items
         .into_iter()
@@ -271,14 +342,14 @@ pub async fn receive_return(
         .collect();
     match state
         .db
-        .receive_return(&code, &receipts, body.note.as_deref(), state.now())
+        .receive_return(code, &receipts, body.note.as_deref(), state.now())
         .await?
     {
-        Ok(r) => Ok(Data(r.view(ctx.lang))),
+        Ok(r) => Ok(r),
         Err(ReturnChangeError::NotFound) => Err(ApiError::new(ErrorCode::ReturnShipmentNotFound)),
         Err(ReturnChangeError::WrongStatus(s)) => {
             Err(ApiError::new(ErrorCode::InvalidStatusTransition)
-                .with_detail(json!({ "status_info": s.info(ctx.lang, None) })))
+                .with_detail(json!({ "status_info": s.info(lang, None) })))
         }
         Err(ReturnChangeError::BadLines(lines)) => Err(ApiError::invalid_fields(lines)),
     }

@@ -41,6 +41,28 @@ pub async fn answer_intercept(
     Path(code): Path<String>,
     Json(body): Json<InterceptAnswer>,
 ) -> ApiResult<Data<Value>> {
+    let s = resolve_intercept(
+        &state,
+        ctx.lang,
+        &code,
+        &body,
+        None,
+        super::floor::OPERATOR_ACTOR,
+    )
+    .await?;
+    Ok(Data(s.view(ctx.lang)))
+}
+
+/// The intercept answer command the API and the console share. With `warehouse`, a
+/// shipment of another warehouse is not found; `actor` is recorded with the answer.
+pub async fn resolve_intercept(
+    state: &AppState,
+    lang: Lang,
+    code: &str,
+    body: &InterceptAnswer,
+    warehouse: Option<&str>,
+    actor: &str,
+) -> ApiResult<Shipment> {
     check_text(&[("note", body.note.as_deref(), false, 1000)])?;
     let outcome = Outcome::parse(&body.outcome)
         .ok_or_else(|| ApiError::invalid_field("outcome", "must be CONFIRMED or FAILED"))?;
@@ -49,23 +71,27 @@ pub async fn answer_intercept(
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty());
+    if let Some(w) = warehouse {
+        let found = state.db.shipment_any(code).await?;
+        if found.is_none_or(|s| s.warehouse_code != w) {
+            return Err(ApiError::new(ErrorCode::ShipmentNotFound));
+        }
+    }
     match state
         .db
-        .answer_intercept(&code, outcome, note, "operator", state.now())
+        .answer_intercept(code, outcome, note, actor, state.now())
         .await?
     {
-        Ok(s) => Ok(Data(s.view(ctx.lang))),
+        Ok(s) => Ok(s),
         Err(AnswerError::NotFound) => Err(ApiError::new(ErrorCode::ShipmentNotFound)),
         Err(AnswerError::NoRequest(s)) => {
-            Err(ApiError::new(ErrorCode::InterceptNotFound).with_detail(current(&s, ctx.lang)))
+            Err(ApiError::new(ErrorCode::InterceptNotFound).with_detail(current(&s, lang)))
         }
         Err(AnswerError::AlreadyResolved(s)) => {
-            Err(ApiError::new(ErrorCode::InterceptAlreadyResolved)
-                .with_detail(current(&s, ctx.lang)))
+            Err(ApiError::new(ErrorCode::InterceptAlreadyResolved).with_detail(current(&s, lang)))
         }
         Err(AnswerError::NotInterceptable(s)) => {
-            Err(ApiError::new(ErrorCode::ShipmentCannotIntercept)
-                .with_detail(current(&s, ctx.lang)))
+            Err(ApiError::new(ErrorCode::ShipmentCannotIntercept).with_detail(current(&s, lang)))
         }
     }
 }

@@ -93,19 +93,41 @@ pub async fn upload_return_media(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Created<MediaObject>> {
+    attach_return_media(&state, &code, None, &headers, multipart)
+        .await
+        .map(Created)
+}
+
+/// The return media command the API and the console's returns page share. With
+/// `warehouse`, a return to another warehouse is not found.
+pub async fn attach_return_media(
+    state: &AppState,
+    code: &str,
+    warehouse: Option<&str>,
+    headers: &HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<MediaObject> {
+    let not_found = || ApiError::new(ErrorCode::ReturnShipmentNotFound);
+    if let Some(w) = warehouse {
+        let found = state.db.return_shipment_any(code).await?;
+        if found.is_none_or(|r| r.warehouse_code != w) {
+            return Err(not_found());
+        }
+    }
     let owner = state
         .db
-        .media_return_owner(&code)
+        .media_return_owner(code)
         .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::ReturnShipmentNotFound))?;
+        .ok_or_else(not_found)?;
     upload(
-        &state,
+        state,
         owner,
         MediaKind::ReturnInspection,
-        &headers,
+        headers,
         multipart,
     )
     .await
+    .map(|c| c.0)
 }
 
 async fn upload(

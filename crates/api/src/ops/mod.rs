@@ -2,6 +2,7 @@
 //! [`Operator`], so none runs without a valid operator token. Tenants and the network are
 //! here; what the warehouse floor does is in [`floor`].
 
+pub mod businesses;
 pub mod floor;
 pub mod intercept;
 pub mod media;
@@ -23,9 +24,12 @@ use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create_business))
-        .routes(routes!(business))
-        .routes(routes!(approve_business))
+        .routes(routes!(create_business, businesses::list_businesses))
+        .routes(routes!(business, businesses::update_business))
+        .routes(routes!(businesses::approve_business))
+        .routes(routes!(businesses::reject_business))
+        .routes(routes!(businesses::suspend_business))
+        .routes(routes!(businesses::reactivate_business))
         .routes(routes!(set_time_zone))
         .routes(routes!(create_api_key))
         .routes(routes!(revoke_api_key))
@@ -95,22 +99,6 @@ pub async fn business(
         .ok_or_else(|| ApiError::new(ErrorCode::BusinessNotFound))
 }
 
-/// Approve a business so its keys may call the merchant API.
-#[utoipa::path(post, path = "/businesses/{business_id}/approve", tag = "Operator", security(("ops_token" = [])),
-    responses((status = 200, body = Envelope<Business>)))]
-pub async fn approve_business(
-    _: Operator,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<Data<Business>> {
-    let b = state
-        .db
-        .approve_business(business_id(&id)?, state.now())
-        .await?;
-    b.map(Data)
-        .ok_or_else(|| ApiError::new(ErrorCode::BusinessNotFound))
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TimeZoneSetting {
     /// An IANA time zone name; report times are written in it.
@@ -152,12 +140,9 @@ pub async fn create_api_key(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Created<NewApiKey>> {
-    let key = state
-        .db
-        .create_api_key(business_id(&id)?, state.now())
-        .await?;
-    key.map(Created)
-        .ok_or_else(|| ApiError::new(ErrorCode::BusinessNotFound))
+    businesses::issue_api_key(&state, business_id(&id)?)
+        .await
+        .map(Created)
 }
 
 /// Revoke an API key; calls with it answer 401 from now on.
