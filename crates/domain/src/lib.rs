@@ -9,6 +9,7 @@ pub mod cancel;
 pub mod clock;
 pub mod codes;
 pub mod error;
+pub mod floor;
 pub mod intercept;
 pub mod lang;
 pub mod money;
