@@ -9,6 +9,8 @@ mod web;
 mod catalog;
 mod dialects;
 mod files;
+mod floor_manifests;
+mod floor_waves;
 mod foundation;
 mod hardening;
 mod inbound_returns;
