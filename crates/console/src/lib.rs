@@ -3,9 +3,15 @@
 //! [`auth::ConsoleOperator`], which carries the operator's role and warehouses.
 
 pub mod auth;
+pub mod floor_tabs;
 pub mod home;
+pub mod manifests;
 pub mod nav;
+pub mod pack;
+pub mod pick;
+pub mod release;
 pub mod signin;
+pub mod waves;
 
 use axum::routing::get;
 use axum::Router;
@@ -22,6 +28,7 @@ pub fn router() -> Router<AppState> {
             "/password",
             get(signin::password_page).post(signin::change_password),
         )
+        .merge(floor_tabs::routes())
 }
 
 /// The console as `depot_web::mount` takes it.

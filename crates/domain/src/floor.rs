@@ -163,6 +163,49 @@ impl ManifestStatus {
     }
 }
 
+/// What the pack station makes of one scanned unit barcode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitScan {
+    /// One more unit of a product the shipment takes.
+    Accepted(i64),
+    /// The barcode is no product of this shipment.
+    WrongProduct,
+    /// A product of the shipment, but all its units are already in the box.
+    Extra(i64),
+}
+
+/// Classifies a scanned unit: `expected` is units still to ship by product, `scanned` the
+/// units already in the box by product, `product` what the barcode names (None: unknown).
+pub fn scan_unit(
+    expected: &std::collections::BTreeMap<i64, i64>,
+    scanned: &std::collections::BTreeMap<i64, i64>,
+    product: Option<i64>,
+) -> UnitScan {
+    match product.and_then(|p| expected.get(&p).map(|q| (p, *q))) {
+        None => UnitScan::WrongProduct,
+        Some((p, q)) if scanned.get(&p).copied().unwrap_or(0) >= q => UnitScan::Extra(p),
+        Some((p, _)) => UnitScan::Accepted(p),
+    }
+}
+
+/// A box is complete when every expected unit, and nothing else, was scanned.
+pub fn box_complete(
+    expected: &std::collections::BTreeMap<i64, i64>,
+    scanned: &std::collections::BTreeMap<i64, i64>,
+) -> bool {
+    let wanted: std::collections::BTreeMap<i64, i64> = expected
+        .iter()
+        .filter(|(_, q)| **q > 0)
+        .map(|(p, q)| (*p, *q))
+        .collect();
+    let got: std::collections::BTreeMap<i64, i64> = scanned
+        .iter()
+        .filter(|(_, q)| **q > 0)
+        .map(|(p, q)| (*p, *q))
+        .collect();
+    wanted == got
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +307,26 @@ mod tests {
         );
         assert_eq!(ManifestStatus::parse("DONE"), None);
         assert_eq!(ManifestStatus::Closed.as_str(), "CLOSED");
+    }
+    #[test]
+    fn the_pack_station_refuses_wrong_and_extra_units() {
+        let expected: std::collections::BTreeMap<i64, i64> = [(1, 2), (2, 1)].into();
+        let mut scanned = std::collections::BTreeMap::new();
+        assert_eq!(
+            scan_unit(&expected, &scanned, Some(1)),
+            UnitScan::Accepted(1)
+        );
+        scanned.insert(1, 2);
+        assert_eq!(scan_unit(&expected, &scanned, Some(1)), UnitScan::Extra(1));
+        assert_eq!(
+            scan_unit(&expected, &scanned, Some(3)),
+            UnitScan::WrongProduct
+        );
+        assert_eq!(scan_unit(&expected, &scanned, None), UnitScan::WrongProduct);
+        assert!(!box_complete(&expected, &scanned));
+        scanned.insert(2, 1);
+        assert!(box_complete(&expected, &scanned));
+        scanned.insert(2, 2);
+        assert!(!box_complete(&expected, &scanned));
     }
 }

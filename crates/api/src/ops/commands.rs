@@ -470,3 +470,169 @@ impl axum::response::IntoResponse for Pdf {
 #[schema(value_type = String, format = Binary)]
 #[allow(dead_code)]
 pub struct PdfBytes(Vec<u8>);
+
+/// A shipment of the warehouse, looked up for a floor step: `SHIPMENT_NOT_FOUND`, or
+/// `SHIPMENT_NOT_IN_WAREHOUSE` when it is another warehouse's.
+pub async fn warehouse_shipment(
+    state: &AppState,
+    warehouse_code: &str,
+    tracking_code: &str,
+) -> ApiResult<Shipment> {
+    let s = state
+        .db
+        .floor_shipment(tracking_code)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::ShipmentNotFound))?;
+    if s.warehouse_code != warehouse_code {
+        return Err(ApiError::new(ErrorCode::ShipmentNotInWarehouse));
+    }
+    Ok(s)
+}
+
+fn refused_move(s: &Shipment, lang: Lang, to: ShipmentStatus) -> ApiError {
+    ApiError::new(ErrorCode::InvalidStatusTransition).with_detail(json!({
+        "status_info": s.status.info(lang, Some(s.status_time)), "requested": to.name(),
+    }))
+}
+
+/// One shipment of the warehouse moved by a floor step (the pick confirm): the status move
+/// with `actor` in the history.
+pub async fn floor_move(
+    state: &AppState,
+    actor: &str,
+    lang: Lang,
+    warehouse_code: &str,
+    tracking_code: &str,
+    to: ShipmentStatus,
+    note: Option<&str>,
+) -> ApiResult<Shipment> {
+    let s = warehouse_shipment(state, warehouse_code, tracking_code).await?;
+    match state
+        .db
+        .transition_shipment_as(
+            &s.tracking_code(),
+            to,
+            (None, None),
+            note,
+            actor,
+            state.now(),
+        )
+        .await?
+    {
+        Ok(moved) => Ok(moved),
+        Err(depot_store::shipments::TransitionError::NotAllowed(current)) => {
+            let mut now = s.clone();
+            now.status = current;
+            Err(refused_move(&now, lang, to))
+        }
+        Err(depot_store::shipments::TransitionError::NotFound) => {
+            Err(ApiError::new(ErrorCode::ShipmentNotFound))
+        }
+        Err(depot_store::shipments::TransitionError::InsufficientStock) => {
+            Err(ApiError::new(ErrorCode::InsufficientStock))
+        }
+    }
+}
+
+/// What the pack station checks a box against: units still to ship by product, and which
+/// product each barcode names.
+pub struct PackBox {
+    pub shipment: Shipment,
+    pub products: std::collections::HashMap<i64, depot_store::floor::ProductLabel>,
+    pub expected: std::collections::BTreeMap<i64, i64>,
+}
+
+impl PackBox {
+    pub fn product_of(&self, barcode: &str) -> Option<i64> {
+        let barcode = barcode.trim();
+        self.products
+            .iter()
+            .find(|(_, p)| p.barcodes.iter().any(|b| b == barcode))
+            .map(|(id, _)| *id)
+    }
+
+    /// Replays the scans in order: the units in the box by product, or the first refused
+    /// scan (its position and why).
+    pub fn replay(
+        &self,
+        barcodes: &[String],
+    ) -> Result<std::collections::BTreeMap<i64, i64>, (usize, ErrorCode)> {
+        use depot_domain::floor::{scan_unit, UnitScan};
+        let mut scanned = std::collections::BTreeMap::new();
+        for (i, b) in barcodes.iter().enumerate() {
+            match scan_unit(&self.expected, &scanned, self.product_of(b)) {
+                UnitScan::Accepted(p) => *scanned.entry(p).or_insert(0) += 1,
+                UnitScan::WrongProduct => return Err((i, ErrorCode::UnitNotInShipment)),
+                UnitScan::Extra(_) => return Err((i, ErrorCode::UnitAlreadyPacked)),
+            }
+        }
+        Ok(scanned)
+    }
+
+    pub fn complete(&self, scanned: &std::collections::BTreeMap<i64, i64>) -> bool {
+        depot_domain::floor::box_complete(&self.expected, scanned)
+    }
+}
+
+/// The pack station's view of a PICKED shipment of the warehouse.
+pub async fn pack_box(
+    state: &AppState,
+    lang: Lang,
+    warehouse_code: &str,
+    tracking_code: &str,
+) -> ApiResult<PackBox> {
+    let s = warehouse_shipment(state, warehouse_code, tracking_code).await?;
+    if s.status != ShipmentStatus::Picked {
+        return Err(refused_move(&s, lang, ShipmentStatus::Packed));
+    }
+    let products = state.db.floor_products(std::slice::from_ref(&s)).await?;
+    let mut expected = std::collections::BTreeMap::new();
+    for l in &s.lines {
+        *expected.entry(l.product_id).or_insert(0) += l.open_quantity();
+    }
+    Ok(PackBox {
+        shipment: s,
+        products,
+        expected,
+    })
+}
+
+/// The heaviest parcel the pack station takes, in kg.
+pub const MAX_WEIGHT_KG: f64 = 1000.0;
+
+/// Packs a PICKED shipment once every unit was scanned (a wrong product or an extra unit is
+/// refused, so is a box with units missing) and weighed: → PACKED, the weight in the history.
+pub async fn pack(
+    state: &AppState,
+    actor: &str,
+    lang: Lang,
+    warehouse_code: &str,
+    tracking_code: &str,
+    barcodes: &[String],
+    weight_kg: f64,
+) -> ApiResult<Shipment> {
+    if !(weight_kg.is_finite() && weight_kg > 0.0 && weight_kg <= MAX_WEIGHT_KG) {
+        return Err(ApiError::invalid_field(
+            "weight",
+            format!("must be a weight in kg above 0 and at most {MAX_WEIGHT_KG}"),
+        ));
+    }
+    let b = pack_box(state, lang, warehouse_code, tracking_code).await?;
+    let scanned = b.replay(barcodes).map_err(|(i, code)| {
+        ApiError::new(code).with_detail(json!({ "barcode": barcodes[i], "position": i }))
+    })?;
+    if !b.complete(&scanned) {
+        return Err(ApiError::new(ErrorCode::PackIncomplete));
+    }
+    let note = format!("weight {weight_kg} kg");
+    floor_move(
+        state,
+        actor,
+        lang,
+        warehouse_code,
+        tracking_code,
+        ShipmentStatus::Packed,
+        Some(&note),
+    )
+    .await
+}

@@ -131,3 +131,23 @@ impl crate::Db {
             .await
     }
 }
+
+impl crate::Db {
+    /// A shipment of any business by tracking code, with lines and history.
+    pub async fn floor_shipment(&self, tracking_code: &str) -> Result<Option<Shipment>> {
+        let Some(id) = CodeKind::Shipment.parse(tracking_code.trim()) else {
+            return Ok(None);
+        };
+        Ok(shipments_in_order(&mut self.snapshot()?, &[id])
+            .await?
+            .pop())
+    }
+
+    /// Names and barcodes of the products on these shipments' lines.
+    pub async fn floor_products(
+        &self,
+        shipments: &[Shipment],
+    ) -> Result<HashMap<i64, ProductLabel>> {
+        product_labels(self.reader(), shipments).await
+    }
+}
