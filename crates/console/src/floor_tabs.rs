@@ -23,6 +23,7 @@ texts! {
         units: "Số lượng", "Units";
         business: "Doanh nghiệp", "Business";
         none: "Không có vận đơn nào.", "No shipments.";
+        shipments: "Danh sách vận đơn", "Shipments";
     }
 }
 
