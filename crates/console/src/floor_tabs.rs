@@ -76,7 +76,10 @@ impl ShipmentRow {
             status: s.status.label(lang),
             status_name: s.status.name(),
             created: depot_web::time_fmt::datetime(s.created_time),
-            units: s.lines.iter().map(|l| l.open_quantity()).sum(),
+            units: s
+                .lines
+                .iter()
+                .fold(0i64, |a, l| a.saturating_add(l.open_quantity())),
         }
     }
 }
