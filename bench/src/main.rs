@@ -11,6 +11,7 @@
 mod baseline;
 mod context;
 mod exports;
+mod floor;
 mod http;
 mod load;
 mod media;

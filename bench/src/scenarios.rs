@@ -34,6 +34,8 @@ pub const ALL: &[&str] = &[
     "media-upload",
     "media-range",
     "report-shipments",
+    "floor-wave",
+    "floor-manifest",
 ];
 
 pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
@@ -70,6 +72,8 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
         "media-upload" => crate::media::media_upload(ctx).await,
         "media-range" => crate::media::media_range(ctx).await,
         "report-shipments" => crate::exports::report_shipments(ctx).await,
+        "floor-wave" => crate::floor::floor_wave(ctx).await,
+        "floor-manifest" => crate::floor::floor_manifest(ctx).await,
         other => anyhow::bail!("unknown scenario {other}"),
     }
 }

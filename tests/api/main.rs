@@ -11,6 +11,8 @@ mod console_pages;
 mod console_support;
 mod dialects;
 mod files;
+mod floor_manifests;
+mod floor_waves;
 mod foundation;
 mod hardening;
 mod inbound_returns;

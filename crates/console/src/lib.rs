@@ -6,14 +6,20 @@ pub mod auth;
 pub mod businesses;
 pub mod carrier;
 pub mod common;
+pub mod floor_tabs;
 pub mod home;
+pub mod manifests;
 pub mod nav;
 pub mod operators;
+pub mod pack;
+pub mod pick;
 pub mod receiving;
+pub mod release;
 pub mod returns;
 pub mod signin;
 pub mod stock;
 pub mod warehouse;
+pub mod waves;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -66,6 +72,7 @@ pub fn router() -> Router<AppState> {
             "/warehouses/{code}/carrier-updates/intercepts/{tracking_code}",
             post(carrier::answer),
         )
+        .merge(floor_tabs::routes())
 }
 
 /// The console as `depot_web::mount` takes it.

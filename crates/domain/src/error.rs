@@ -81,6 +81,16 @@ error_codes! {
     MediaNotFound = 404, "Media not found", "Không tìm thấy tệp bằng chứng";
     RangeNotSatisfiable = 416, "The requested range is outside the file", "Khoảng dữ liệu yêu cầu nằm ngoài tệp";
     ReportNotFound = 404, "Report not found", "Không tìm thấy báo cáo";
+    // The warehouse floor (SPEC §11).
+    WaveNotFound = 404, "Wave not found", "Không tìm thấy đợt lấy hàng";
+    ManifestNotFound = 404, "Manifest not found", "Không tìm thấy biên bản bàn giao";
+    ManifestNotOpen = 400, "The manifest is closed: open a new one", "Biên bản bàn giao đã đóng: hãy mở biên bản mới";
+    ShipmentsNotReleasable = 400, "Only NEW shipments of this warehouse can be released: {oasin_list}", "Chỉ phát hành được vận đơn MỚI TẠO của kho này: {oasin_list}";
+    ShipmentNotInWarehouse = 400, "The shipment belongs to another warehouse", "Vận đơn thuộc kho khác";
+    ShipmentNotPacked = 400, "The shipping label is available once the shipment is packed", "Chỉ in được nhãn vận chuyển khi vận đơn đã đóng gói";
+    UnitNotInShipment = 400, "This barcode is no product of the shipment", "Mã vạch này không thuộc sản phẩm nào của vận đơn";
+    UnitAlreadyPacked = 400, "Every unit of this product is already in the box", "Đã đủ số lượng sản phẩm này trong thùng";
+    PackIncomplete = 400, "Scan every unit of the shipment before packing it", "Hãy quét đủ từng sản phẩm của vận đơn trước khi đóng gói";
     // Accounts and sign-in (the portal and the console).
     EmailTaken = 400, "This email already has an account", "Email này đã có tài khoản";
     WeakPassword = 422, "Password too weak: use at least 10 characters and avoid common words, names and sequences", "Mật khẩu quá yếu: dùng ít nhất 10 ký tự, tránh từ thông dụng, tên và dãy dễ đoán";

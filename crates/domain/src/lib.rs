@@ -10,6 +10,7 @@ pub mod carrier;
 pub mod clock;
 pub mod codes;
 pub mod error;
+pub mod floor;
 pub mod intercept;
 pub mod lang;
 pub mod money;

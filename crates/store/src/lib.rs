@@ -18,6 +18,7 @@ pub mod coordination;
 pub mod events;
 pub mod file_writer;
 pub mod files;
+pub mod floor;
 pub mod idempotency;
 pub mod ledger;
 pub mod list;

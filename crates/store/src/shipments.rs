@@ -301,6 +301,16 @@ impl ShipmentFilter {
     }
 }
 
+/// Filters of the operator's shipment list: the merchant list's, plus the business, wave
+/// and manifest.
+#[derive(Debug, Clone, Default)]
+pub struct FloorShipmentFilter {
+    pub business_id: Option<i64>,
+    pub wave_id: Option<i64>,
+    pub manifest_id: Option<i64>,
+    pub shipments: ShipmentFilter,
+}
+
 /// A cancel, as every dialect expresses it.
 #[derive(Debug, Clone)]
 pub struct CancelCommand {
@@ -380,7 +390,7 @@ fn shipment_from_row(r: &Row) -> Result<Shipment, crate::StoreError> {
 
 /// Loads shipments by a WHERE clause on `s`, with lines and history, on one connection (a
 /// pooled reader or the transaction's).
-async fn load_shipments(
+pub(crate) async fn load_shipments(
     conn: impl Into<Target<'_>>,
     clause: &str,
     binds: &Filter,
@@ -1062,12 +1072,12 @@ impl Db {
         Ok(())
     }
 
-    /// A business's shipments, all or in one status, from the counts the triggers keep
-    /// (migrations 0009 and 0010).
-    async fn count_by_status(&self, business_id: i64, status: Option<i64>) -> Result<i64> {
+    /// A business's shipments (or every business's), all or in one status, from the counts
+    /// the triggers keep (migrations 0009 and 0010).
+    async fn count_by_status(&self, business_id: Option<i64>, status: Option<i64>) -> Result<i64> {
         let mut filter = Filter::new();
         filter
-            .int("business_id = ?", business_id)
+            .opt_int("business_id = ?", business_id)
             .opt_int("status = ?", status);
         let sql = format!(
             "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM shipment_counts{}",
@@ -1088,7 +1098,38 @@ impl Db {
     ) -> Result<PageOf<Shipment>> {
         let mut filter = shipment_filter(business_id, f);
         let total = if f.only_status() {
-            self.count_by_status(business_id, f.status).await?
+            self.count_by_status(Some(business_id), f.status).await?
+        } else {
+            self.count("shipments s", &filter).await?
+        };
+        let tail = page.apply(&mut filter, "s");
+        let clause = format!("{}{tail}", &filter.conditions());
+        let rows = load_shipments(self.reader(), &clause, &filter).await?;
+        Ok(page.finish(rows, total, |s| Cursor {
+            created_time: s.created_time,
+            id: s.id,
+        }))
+    }
+
+    /// The operator's shipment list (SPEC §11): the merchant list's filters and paging, across
+    /// businesses or for one, narrowed to a wave or a manifest.
+    pub async fn list_floor_shipments(
+        &self,
+        f: &FloorShipmentFilter,
+        page: &PageRequest,
+    ) -> Result<PageOf<Shipment>> {
+        let mut filter = scoped_filter(f.business_id, &f.shipments);
+        filter.opt_int(
+            "s.id IN (SELECT shipment_id FROM wave_shipments WHERE wave_id = ?)",
+            f.wave_id,
+        );
+        filter.opt_int(
+            "s.id IN (SELECT shipment_id FROM manifest_parcels WHERE manifest_id = ?)",
+            f.manifest_id,
+        );
+        let total = if f.shipments.only_status() && f.wave_id.is_none() && f.manifest_id.is_none() {
+            self.count_by_status(f.business_id, f.shipments.status)
+                .await?
         } else {
             self.count("shipments s", &filter).await?
         };
@@ -1110,13 +1151,12 @@ impl Db {
         note: Option<&str>,
         now: i64,
     ) -> Result<Result<Shipment, TransitionError>> {
-        self.transition_shipment_by(tracking_code, to, courier, note, "operator", now)
+        self.transition_shipment_as(tracking_code, to, courier, note, "operator", now)
             .await
     }
 
-    /// [`Db::transition_shipment`] recording `actor` in the history (a console operator's
-    /// email).
-    pub async fn transition_shipment_by(
+    /// [`Db::transition_shipment`] recorded in the history under `actor` (an operator's email).
+    pub async fn transition_shipment_as(
         &self,
         tracking_code: &str,
         to: ShipmentStatus,
@@ -1135,114 +1175,160 @@ impl Db {
         let Some(shipment) = lock_shipment(&mut tx, backend, &f).await? else {
             return Ok(Err(TransitionError::NotFound));
         };
-        let from = shipment.status;
-        if !from.can_move_to(to) {
-            return Ok(Err(TransitionError::NotAllowed(from)));
+        let moved = move_locked(&mut tx, backend, &shipment, to, courier, note, actor, now).await?;
+        if moved.is_ok() {
+            tx.commit().await?;
         }
-        let open: Vec<(i64, i64)> = shipment
-            .lines
-            .iter()
-            .map(|l| (l.line_id, l.open_quantity()))
-            .collect();
-        let products: Vec<i64> = shipment.lines.iter().map(|l| l.product_id).collect();
-        match (from, to) {
-            (ShipmentStatus::OutOfStock, ShipmentStatus::New)
-                if !reserve_shipment(&mut tx, backend, &shipment, now).await? =>
-            {
-                return Ok(Err(TransitionError::InsufficientStock));
-            }
-            (ShipmentStatus::New, ShipmentStatus::OutOfStock) => {
-                apply_effect(
-                    &mut tx,
-                    &shipment,
-                    StockEffect::Release,
-                    Movement::CancelRestock,
-                    &open,
-                    now,
-                )
-                .await?;
-            }
-            (ShipmentStatus::Allocated, ShipmentStatus::Picked) => {
-                // The reserved goods leave the shelf: on hand and reserved drop together.
-                for (product_id, (sku, q)) in shipment.open_units() {
-                    let key = shipment.site().key(product_id, sku);
-                    let reference = shipment.tracking_code();
-                    let m = StockMove {
-                        movement: Movement::Pick,
-                        on_hand_delta: -q,
-                        reserved_delta: -q,
-                        reference_code: &reference,
-                        reason: None,
-                        is_abnormal: false,
-                    };
-                    if move_stock(&mut tx, &key, &m, now).await?.is_none() {
-                        return Err(crate::StoreError::Invariant(format!(
-                            "reservation missing for {reference}"
-                        )));
-                    }
-                }
-            }
-            (_, ShipmentStatus::ReturnedToSender) => {
-                let waiting = lock_waiting(
-                    &mut tx,
-                    backend,
-                    shipment.business_id,
-                    shipment.warehouse_id,
-                    &products,
-                    &products,
-                )
-                .await?;
-                apply_effect(
-                    &mut tx,
-                    &shipment,
-                    StockEffect::Restock,
-                    Movement::RtsRestock,
-                    &open,
-                    now,
-                )
-                .await?;
-                allocate_waiting(&mut tx, backend, &waiting, now).await?;
-            }
-            _ => {}
+        Ok(moved)
+    }
+}
+
+/// Locks and loads shipments by id inside a write transaction, in ascending id order (the
+/// lock order every write keeps); ids with no shipment are left out.
+pub(crate) async fn lock_shipments(
+    tx: &mut Tx,
+    backend: Backend,
+    ids: &[i64],
+) -> Result<Vec<Shipment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut f = Filter::new();
+    f.int_in("s.id", ids);
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE OF s",
+    };
+    let clause = format!("{} ORDER BY s.id", f.conditions());
+    load_shipments_with(&mut **tx, &clause, &f, lock, true).await
+}
+
+/// The status-move command itself, on a shipment the caller has locked in `tx`: checks the
+/// flow, applies the stock effect, resolves an open intercept, records history and the
+/// webhook event. Every operator move goes through here — one at a time, in a wave, or on a
+/// manifest — so each has exactly the same effects. Nothing is written when it refuses.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn move_locked(
+    tx: &mut Tx,
+    backend: Backend,
+    shipment: &Shipment,
+    to: ShipmentStatus,
+    courier: (Option<&str>, Option<&str>),
+    note: Option<&str>,
+    actor: &str,
+    now: i64,
+) -> Result<Result<Shipment, TransitionError>> {
+    let id = shipment.id;
+    let from = shipment.status;
+    if !from.can_move_to(to) {
+        return Ok(Err(TransitionError::NotAllowed(from)));
+    }
+    let open: Vec<(i64, i64)> = shipment
+        .lines
+        .iter()
+        .map(|l| (l.line_id, l.open_quantity()))
+        .collect();
+    let products: Vec<i64> = shipment.lines.iter().map(|l| l.product_id).collect();
+    match (from, to) {
+        (ShipmentStatus::OutOfStock, ShipmentStatus::New)
+            if !reserve_shipment(tx, backend, shipment, now).await? =>
+        {
+            return Ok(Err(TransitionError::InsufficientStock));
         }
-        // An open intercept request is resolved by the move itself (SPEC §7).
-        let intercept_resolved = intercept::resolve_on_move(&mut tx, &shipment, to, now).await?;
-        set_status(&mut tx, id, from, to, now).await?;
-        if courier.0.is_some() || courier.1.is_some() {
-            crate::sql::query(
-                "UPDATE shipments SET courier_tracking_code = COALESCE($2, courier_tracking_code), \
-                 courier_name = COALESCE($3, courier_name) WHERE id = $1",
+        (ShipmentStatus::New, ShipmentStatus::OutOfStock) => {
+            apply_effect(
+                tx,
+                shipment,
+                StockEffect::Release,
+                Movement::CancelRestock,
+                &open,
+                now,
             )
-            .bind(id)
-            .bind(courier.0)
-            .bind(courier.1)
-            .execute(&mut *tx)
             .await?;
         }
-        let shipment = record_change(
-            &mut tx,
-            id,
-            &shipment.history,
-            Some((from, shipment.status_time)),
-            actor,
-            note,
-            now,
-        )
-        .await?;
-        if intercept_resolved {
-            crate::events::record_events(&mut tx, vec![intercept::intercept_event(&shipment)], now)
-                .await?;
+        (ShipmentStatus::Allocated, ShipmentStatus::Picked) => {
+            // The reserved goods leave the shelf: on hand and reserved drop together.
+            for (product_id, (sku, q)) in shipment.open_units() {
+                let key = shipment.site().key(product_id, sku);
+                let reference = shipment.tracking_code();
+                let m = StockMove {
+                    movement: Movement::Pick,
+                    on_hand_delta: -q,
+                    reserved_delta: -q,
+                    reference_code: &reference,
+                    reason: None,
+                    is_abnormal: false,
+                };
+                if move_stock(tx, &key, &m, now).await?.is_none() {
+                    return Err(crate::StoreError::Invariant(format!(
+                        "reservation missing for {reference}"
+                    )));
+                }
+            }
         }
-        tx.commit().await?;
-        Ok(Ok(shipment))
+        (_, ShipmentStatus::ReturnedToSender) => {
+            let waiting = lock_waiting(
+                tx,
+                backend,
+                shipment.business_id,
+                shipment.warehouse_id,
+                &products,
+                &products,
+            )
+            .await?;
+            apply_effect(
+                tx,
+                shipment,
+                StockEffect::Restock,
+                Movement::RtsRestock,
+                &open,
+                now,
+            )
+            .await?;
+            allocate_waiting(tx, backend, &waiting, now).await?;
+        }
+        _ => {}
     }
+    // An open intercept request is resolved by the move itself (SPEC §7).
+    let intercept_resolved = intercept::resolve_on_move(tx, shipment, to, now).await?;
+    set_status(tx, id, from, to, now).await?;
+    if courier.0.is_some() || courier.1.is_some() {
+        crate::sql::query(
+            "UPDATE shipments SET courier_tracking_code = COALESCE($2, courier_tracking_code), \
+             courier_name = COALESCE($3, courier_name) WHERE id = $1",
+        )
+        .bind(id)
+        .bind(courier.0)
+        .bind(courier.1)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let shipment = record_change(
+        tx,
+        id,
+        &shipment.history,
+        Some((from, shipment.status_time)),
+        actor,
+        note,
+        now,
+    )
+    .await?;
+    if intercept_resolved {
+        crate::events::record_events(tx, vec![intercept::intercept_event(&shipment)], now).await?;
+    }
+    Ok(Ok(shipment))
 }
 
 /// The WHERE clauses on `s` of the shipment list's filters (SPEC §3.4), scoped to a business;
 /// the shipments report takes the same.
 pub(crate) fn shipment_filter(business_id: i64, f: &ShipmentFilter) -> Filter {
+    scoped_filter(Some(business_id), f)
+}
+
+/// [`shipment_filter`] for one business, or for all of them (the operator's list).
+fn scoped_filter(business_id: Option<i64>, f: &ShipmentFilter) -> Filter {
     let mut filter = Filter::new();
-    filter.int("s.business_id = ?", business_id);
+    filter.opt_int("s.business_id = ?", business_id);
     filter.opt_int("s.status = ?", f.status);
     if let Some(code) = f.warehouse_code.as_deref().filter(|c| !c.is_empty()) {
         filter.text(

@@ -239,6 +239,38 @@ pub struct ShipmentQuery {
     pub intercept_status: Option<String>,
 }
 
+impl ShipmentQuery {
+    /// The list's filters, validated: the one reading of them, shared by the merchant list
+    /// and the operator's (`/ops/v1/shipments`).
+    pub fn filter(self, times: TimeRange) -> ApiResult<ShipmentFilter> {
+        let q = self;
+        let status = paging::status_filter(
+            q.status.as_deref(),
+            ShipmentStatus::parse,
+            ShipmentStatus::value,
+        )?;
+        let intercept_status = match q.intercept_status.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(InterceptStatus::parse(s).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "intercept_status",
+                    "must be one of REQUESTED, CONFIRMED, FAILED",
+                )
+            })?),
+        };
+        Ok(ShipmentFilter {
+            status,
+            warehouse_code: q.warehouse_code,
+            platform: q.platform,
+            tracking_code: q.tracking_code,
+            merchant_tracking_code_reference: q.merchant_tracking_code_reference,
+            courier_tracking_code: q.courier_tracking_code,
+            times,
+            intercept_status,
+        })
+    }
+}
+
 /// Get B2C Shipment List, newest first.
 #[utoipa::path(get, path = "/shipments/b2c", tag = "Shipment", security(("api_key" = [])),
     params(ShipmentQuery, TimeRange, Paging), responses((status = 200, body = Envelope<Vec<ShipmentView>>)))]
@@ -252,30 +284,7 @@ pub async fn list_shipments(
     Query(paging): Query<Paging>,
 ) -> ApiResult<Page<Value>> {
     let page = paging.request()?;
-    let status = paging::status_filter(
-        q.status.as_deref(),
-        ShipmentStatus::parse,
-        ShipmentStatus::value,
-    )?;
-    let intercept_status = match q.intercept_status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(InterceptStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid_field(
-                "intercept_status",
-                "must be one of REQUESTED, CONFIRMED, FAILED",
-            )
-        })?),
-    };
-    let filter = ShipmentFilter {
-        status,
-        warehouse_code: q.warehouse_code,
-        platform: q.platform,
-        tracking_code: q.tracking_code,
-        merchant_tracking_code_reference: q.merchant_tracking_code_reference,
-        courier_tracking_code: q.courier_tracking_code,
-        times,
-        intercept_status,
-    };
+    let filter = q.filter(times)?;
     let found = state
         .db
         .list_shipments(m.business_id, &filter, &page)

@@ -161,7 +161,7 @@ pub async fn move_shipment(
     );
     match state
         .db
-        .transition_shipment_by(code, to, courier, body.note.as_deref(), actor, state.now())
+        .transition_shipment_as(code, to, courier, body.note.as_deref(), actor, state.now())
         .await?
     {
         Ok(s) => Ok(s),

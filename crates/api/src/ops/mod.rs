@@ -3,9 +3,14 @@
 //! here; what the warehouse floor does is in [`floor`].
 
 pub mod businesses;
+pub mod commands;
 pub mod floor;
 pub mod intercept;
+mod labels;
+mod manifests;
 pub mod media;
+mod shipments;
+mod waves;
 
 use crate::auth::Operator;
 use crate::envelope::{Created, Data, Envelope, Json};
@@ -42,6 +47,25 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(floor::receive_po))
         .routes(routes!(floor::receive_return))
         .merge(media::router())
+        .merge(floor_router())
+}
+
+/// The warehouse floor's waves, labels and manifests (SPEC §11).
+fn floor_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(shipments::list_shipments))
+        .routes(routes!(labels::shipping_label))
+        .routes(routes!(waves::create_wave, waves::list_waves))
+        .routes(routes!(waves::wave))
+        .routes(routes!(waves::pick_list))
+        .routes(routes!(
+            manifests::create_manifest,
+            manifests::list_manifests
+        ))
+        .routes(routes!(manifests::manifest))
+        .routes(routes!(manifests::add_parcels))
+        .routes(routes!(manifests::close_manifest))
+        .routes(routes!(manifests::manifest_document))
 }
 
 fn business_id(raw: &str) -> ApiResult<i64> {
