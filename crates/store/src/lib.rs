@@ -20,6 +20,7 @@ pub mod files;
 pub mod idempotency;
 pub mod list;
 pub mod media;
+pub mod overview;
 pub mod products;
 pub mod purchase_orders;
 pub mod reports;

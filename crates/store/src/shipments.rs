@@ -7,7 +7,7 @@
 //! writer serialises them anyway.
 
 use crate::events::{record_event, status_event, SHIPMENT_UPDATE_STATUS};
-use crate::list::{Cursor, Filter, PageOf, PageRequest, TimeRange};
+use crate::list::{Bind, Cursor, Filter, PageOf, PageRequest, TimeRange};
 use crate::products::{resolve_line_products, LineProductsError};
 use crate::sql::Row;
 use crate::sql::{placeholders, Target};
@@ -249,6 +249,9 @@ pub struct ShipmentFilter {
     pub times: TimeRange,
     /// The latest intercept request's status (SPEC §7).
     pub intercept_status: Option<InterceptStatus>,
+    /// The portal's search box: one text matched exactly against the tracking code, the
+    /// merchant reference and the courier code (each indexed).
+    pub search: Option<String>,
 }
 
 impl ShipmentFilter {
@@ -263,6 +266,7 @@ impl ShipmentFilter {
             && blank(&self.courier_tracking_code)
             && self.times.is_empty()
             && self.intercept_status.is_none()
+            && blank(&self.search)
     }
 }
 
@@ -787,20 +791,10 @@ impl Db {
         now: i64,
     ) -> Result<Result<Shipment, CreateShipmentError>> {
         let mut tx = self.begin().await?;
-        let warehouse_id: Option<i64> =
-            crate::sql::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
-                .bind(&new.warehouse_code)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(warehouse_id) = warehouse_id else {
-            return Ok(Err(CreateShipmentError::WarehouseNotFound));
+        let (warehouse_id, products) = match resolve_new(&mut tx, business_id, new).await? {
+            Ok(found) => found,
+            Err(e) => return Ok(Err(e)),
         };
-        let oasins: Vec<String> = new.items.iter().map(|(o, _)| o.clone()).collect();
-        let products =
-            match resolve_line_products(&mut tx, business_id, warehouse_id, &oasins).await? {
-                Ok(p) => p,
-                Err(e) => return Ok(Err(CreateShipmentError::Products(e))),
-            };
         let inserted = crate::sql::query(
             "INSERT INTO shipments (business_id, warehouse_id, merchant_tracking_code_reference, \
              courier_tracking_code, courier_name, shipping_label_url, platform, status, status_time, \
@@ -869,6 +863,32 @@ impl Db {
         let shipment = record_change(&mut tx, id, &[], None, actor, None, now).await?;
         tx.commit().await?;
         Ok(Ok(shipment))
+    }
+
+    /// Everything [`Db::create_shipment`] would check before creating — the warehouse, every
+    /// line's product, the reference not yet used — without creating anything (the portal's
+    /// CSV dry run). The transaction is only read from and rolled back.
+    pub async fn check_shipment(
+        &self,
+        business_id: i64,
+        new: &NewShipment,
+    ) -> Result<Result<(), CreateShipmentError>> {
+        let mut tx = self.begin().await?;
+        if let Err(e) = resolve_new(&mut tx, business_id, new).await? {
+            return Ok(Err(e));
+        }
+        let used: Option<i64> = crate::sql::query_scalar(
+            "SELECT id FROM shipments WHERE business_id = $1 \
+             AND merchant_tracking_code_reference = $2 AND supersedes_id IS NULL",
+        )
+        .bind(business_id)
+        .bind(&new.merchant_tracking_code_reference)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if used.is_some() {
+            return Ok(Err(CreateShipmentError::DuplicateReference));
+        }
+        Ok(Ok(()))
     }
 
     /// A merchant's shipment by tracking code.
@@ -1109,6 +1129,29 @@ impl Db {
 
 /// The WHERE clauses on `s` of the shipment list's filters (SPEC §3.4), scoped to a business;
 /// the shipments report takes the same.
+/// The warehouse and the line products of a create request, checked as a create checks them.
+async fn resolve_new(
+    tx: &mut Tx,
+    business_id: i64,
+    new: &NewShipment,
+) -> Result<Result<(i64, HashMap<String, crate::products::LineProduct>), CreateShipmentError>> {
+    let warehouse_id: Option<i64> =
+        crate::sql::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
+            .bind(&new.warehouse_code)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(warehouse_id) = warehouse_id else {
+        return Ok(Err(CreateShipmentError::WarehouseNotFound));
+    };
+    let oasins: Vec<String> = new.items.iter().map(|(o, _)| o.clone()).collect();
+    Ok(
+        match resolve_line_products(tx, business_id, warehouse_id, &oasins).await? {
+            Ok(p) => Ok((warehouse_id, p)),
+            Err(e) => Err(CreateShipmentError::Products(e)),
+        },
+    )
+}
+
 pub(crate) fn shipment_filter(business_id: i64, f: &ShipmentFilter) -> Filter {
     let mut filter = Filter::new();
     filter.int("s.business_id = ?", business_id);
@@ -1136,5 +1179,13 @@ pub(crate) fn shipment_filter(business_id: i64, f: &ShipmentFilter) -> Filter {
         "s.intercept_status = ?",
         f.intercept_status.map(InterceptStatus::as_str),
     );
+    if let Some(text) = f.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // Exact matches only, so each branch is an index look-up at any size.
+        let id = CodeKind::Shipment.parse(text).unwrap_or(-1);
+        filter.numbered(
+            "(s.id = ?1 OR s.merchant_tracking_code_reference = ?2 OR s.courier_tracking_code = ?2)",
+            vec![Bind::Int(id), Bind::Text(text.to_string())],
+        );
+    }
     filter
 }
