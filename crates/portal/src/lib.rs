@@ -6,12 +6,15 @@
 //! sessions, cross-site protection, security headers, the language switch and HTML errors.
 
 pub mod auth;
+pub mod dashboard;
 pub mod developer;
 pub mod empty;
 pub mod home;
+pub mod import;
 pub mod nav;
 pub mod register;
 pub mod reports;
+pub mod shipments;
 pub mod signin;
 pub mod webhooks;
 
@@ -52,6 +55,21 @@ pub fn router() -> Router<AppState> {
         .route("/reports", get(reports::index).post(reports::create))
         .route("/reports/rows", get(reports::rows_fragment))
         .route("/videos", get(empty::videos))
+        .route("/shipments", get(shipments::index))
+        .route("/shipments/cancel", post(shipments::bulk_cancel))
+        .route(
+            "/shipments/new",
+            get(shipments::new_form).post(shipments::create),
+        )
+        .route("/shipments/import", get(import::show).post(import::check))
+        .route("/shipments/import/template.csv", get(import::template))
+        .route("/shipments/import/confirm", post(import::confirm))
+        .route("/shipments/{tracking_code}", get(shipments::show))
+        .route("/shipments/{tracking_code}/cancel", post(shipments::cancel))
+        .route(
+            "/shipments/{tracking_code}/intercept",
+            post(shipments::intercept),
+        )
 }
 
 /// The portal as `depot_web::mount` takes it.
