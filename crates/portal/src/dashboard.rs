@@ -250,9 +250,11 @@ pub async fn show(state: &AppState, user: OmsUser) -> PageResult {
             }
         })
         .collect();
-    let ticks = (0..=4)
+    // Whole-number gridlines: the axis maximum is 1, 2 or 5 times a power of ten.
+    let step = (top / 5).max(1);
+    let ticks = (0..=top / step)
         .map(|k| {
-            let value = top * k / 4;
+            let value = k * step;
             Tick {
                 y: y_of(value),
                 value,

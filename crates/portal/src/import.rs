@@ -55,7 +55,7 @@ texts! {
         intro: "Mỗi dòng là một vận đơn, được kiểm tra đúng như API tạo vận đơn. Bước kiểm tra không tạo gì; chỉ bước xác nhận mới tạo vận đơn.", "Each row is one shipment, checked exactly as the create API checks it. The check creates nothing; only the confirm step creates shipments.";
         template: "Tải tệp mẫu", "Download the template";
         format: "Định dạng", "Format";
-        format_body: "Tiêu đề cột là tên trường của API. Cột items gồm các cặp OASIN:số lượng, cách nhau bởi dấu chấm phẩy (ví dụ OAPD00000001:2;OAPD00000002:1). Thông tin người nhận (bắt buộc với retail) ở các cột receiver.*. Tối đa 500 dòng.", "Column headings are the API's field names. The items column holds OASIN:quantity pairs separated by semicolons (e.g. OAPD00000001:2;OAPD00000002:1). The receiver (required for retail) goes in the receiver.* columns. At most 500 rows.";
+        format_body: "Tiêu đề cột là tên trường của API. Cột items gồm các cặp OASIN:số lượng, cách nhau bởi dấu chấm phẩy (ví dụ OASIN0000001:2;OASIN0000002:1). Thông tin người nhận (bắt buộc với retail) ở các cột receiver.*. Tối đa 500 dòng.", "Column headings are the API's field names. The items column holds OASIN:quantity pairs separated by semicolons (e.g. OASIN0000001:2;OASIN0000002:1). The receiver (required for retail) goes in the receiver.* columns. At most 500 rows.";
         file: "Tệp CSV", "CSV file";
         paste: "Hoặc dán nội dung CSV", "Or paste the CSV text";
         check: "Kiểm tra tệp", "Check file";
@@ -155,8 +155,8 @@ pub async fn show(user: OmsUser) -> Response {
 pub async fn template(_user: OmsUser) -> Response {
     let mut text = COLUMNS.join(",");
     text.push_str(
-        "\r\nHN01,shopee,ORDER-0001,,,,OAPD00000001:2;OAPD00000002:1,,,,,,,,\r\n\
-         HN01,retail,ORDER-0002,,,,OAPD00000001:1,150000,Giao giờ hành chính,Nguyễn Văn An,0912345678,\"12 Phố Huế, Hai Bà Trưng\",01,001,00001\r\n",
+        "\r\nHN01,shopee,ORDER-0001,,,,OASIN0000001:2;OASIN0000002:1,,,,,,,,\r\n\
+         HN01,retail,ORDER-0002,,,,OASIN0000001:1,150000,Giao giờ hành chính,Nguyễn Văn An,0912345678,\"12 Phố Huế, Hai Bà Trưng\",01,001,00001\r\n",
     );
     // A byte-order mark so spreadsheet programs read the Vietnamese as UTF-8.
     let body = format!("\u{feff}{text}");

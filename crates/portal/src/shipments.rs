@@ -649,7 +649,7 @@ pub async fn bulk_cancel(
                             .unwrap_or("—")
                             .to_string(),
                         message: if success {
-                            t.cancelled_ok.to_string()
+                            String::new()
                         } else {
                             r["messages"].as_str().unwrap_or_default().to_string()
                         },
