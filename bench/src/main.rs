@@ -14,6 +14,7 @@ mod exports;
 mod http;
 mod load;
 mod media;
+mod portal;
 mod report;
 mod scenarios;
 mod server;

@@ -34,6 +34,8 @@ pub const ALL: &[&str] = &[
     "media-upload",
     "media-range",
     "report-shipments",
+    "portal-list",
+    "portal-detail",
 ];
 
 pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
@@ -70,6 +72,8 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
         "media-upload" => crate::media::media_upload(ctx).await,
         "media-range" => crate::media::media_range(ctx).await,
         "report-shipments" => crate::exports::report_shipments(ctx).await,
+        "portal-list" => crate::portal::portal_list(ctx).await,
+        "portal-detail" => crate::portal::portal_detail(ctx).await,
         other => anyhow::bail!("unknown scenario {other}"),
     }
 }
