@@ -7,7 +7,7 @@
 //! writer serialises them anyway.
 
 use crate::events::{record_event, status_event, SHIPMENT_UPDATE_STATUS};
-use crate::list::{Bind, Cursor, Filter, PageOf, PageRequest, TimeRange};
+use crate::list::{Cursor, Filter, PageOf, PageRequest, TimeRange};
 use crate::products::{resolve_line_products, LineProductsError};
 use crate::sql::Row;
 use crate::sql::{placeholders, Target};
@@ -992,6 +992,14 @@ impl Db {
         page: &PageRequest,
     ) -> Result<PageOf<Shipment>> {
         let mut filter = shipment_filter(business_id, f);
+        if let Some(text) = f.search_text() {
+            // Exact matches found first, each by its own index; the list then reads those
+            // rows by id. `+` keeps the planner on the ids instead of walking the business's
+            // created-time index for the order (SQLite has no statistics to know better).
+            let ids = self.search_ids(business_id, text).await?;
+            filter = shipment_filter_on("+s.business_id = ?", business_id, f);
+            filter.int_in("s.id", &ids);
+        }
         let total = if f.only_status() {
             self.count_by_status(business_id, f.status).await?
         } else {
@@ -1004,6 +1012,25 @@ impl Db {
             created_time: s.created_time,
             id: s.id,
         }))
+    }
+
+    /// Ids of the business's shipments whose tracking code, merchant reference or courier
+    /// code is exactly `text`.
+    async fn search_ids(&self, business_id: i64, text: &str) -> Result<Vec<i64>> {
+        let id = CodeKind::Shipment.parse(text).unwrap_or(-1);
+        let sql = format!(
+            "SELECT id FROM shipments WHERE business_id = $1 AND id = $2 \
+             UNION SELECT id FROM shipments WHERE business_id = $1 AND merchant_tracking_code_reference = $3 \
+             UNION SELECT id FROM shipments WHERE business_id = $1 AND courier_tracking_code = $3 \
+             LIMIT {SEARCH_LIMIT}"
+        );
+        let rows: Vec<(i64,)> = crate::sql::query_as(&sql)
+            .bind(business_id)
+            .bind(id)
+            .bind(text)
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// An operator moves a shipment along the flow (SPEC §2.1, §4), with its stock effect.
@@ -1153,8 +1180,14 @@ async fn resolve_new(
 }
 
 pub(crate) fn shipment_filter(business_id: i64, f: &ShipmentFilter) -> Filter {
+    shipment_filter_on("s.business_id = ?", business_id, f)
+}
+
+/// [`shipment_filter`] with its own business clause (the search's `+s.business_id = ?`).
+/// The search text itself is not a clause: [`Db::list_shipments`] turns it into ids.
+fn shipment_filter_on(business: &str, business_id: i64, f: &ShipmentFilter) -> Filter {
     let mut filter = Filter::new();
-    filter.int("s.business_id = ?", business_id);
+    filter.int(business, business_id);
     filter.opt_int("s.status = ?", f.status);
     if let Some(code) = f.warehouse_code.as_deref().filter(|c| !c.is_empty()) {
         filter.text(
@@ -1179,13 +1212,18 @@ pub(crate) fn shipment_filter(business_id: i64, f: &ShipmentFilter) -> Filter {
         "s.intercept_status = ?",
         f.intercept_status.map(InterceptStatus::as_str),
     );
-    if let Some(text) = f.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        // Exact matches only, so each branch is an index look-up at any size.
-        let id = CodeKind::Shipment.parse(text).unwrap_or(-1);
-        filter.numbered(
-            "(s.id = ?1 OR s.merchant_tracking_code_reference = ?2 OR s.courier_tracking_code = ?2)",
-            vec![Bind::Int(id), Bind::Text(text.to_string())],
-        );
-    }
     filter
+}
+
+/// The most shipments one search text may match (a courier code reused that often is not a
+/// search any more).
+const SEARCH_LIMIT: i64 = 1000;
+
+impl ShipmentFilter {
+    fn search_text(&self) -> Option<&str> {
+        self.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
 }
