@@ -1,6 +1,6 @@
 //! The portal's shipment pages (SPEC §10) under load, as a signed-in user of an `OMS_USER`
-//! business sees them over the stored history: the list's first page, and the detail page
-//! (with its timeline) of a random stored shipment. The seed merchant becomes an `OMS_USER`
+//! business sees them over the stored history: the list's first page, the detail page (with
+//! its timeline) of a random stored shipment, and the dashboard. The seed merchant becomes an `OMS_USER`
 //! business with one portal account (written to the database, not timed), which signs in
 //! once over HTTP; every client then sends that session's cookie.
 
@@ -126,4 +126,20 @@ pub async fn portal_detail(ctx: &Ctx) -> anyhow::Result<Ran> {
         })
         .await;
     Ok(done(m, "req", "random stored shipment with its timeline"))
+}
+
+pub async fn portal_dashboard(ctx: &Ctx) -> anyhow::Result<Ran> {
+    let cookie = signed_in(ctx).await?;
+    let api = ctx.api.clone();
+    let m = ctx
+        .measure(ctx.load, move |_| {
+            let req = api.client.get(api.url("/portal/")).header(COOKIE, &*cookie);
+            async move { page_ok(&http::exchange(req).await?, "chart-svg-title") }
+        })
+        .await;
+    Ok(done(
+        m,
+        "req",
+        "7 days by day and status (the window's index entries), waiting, low stock",
+    ))
 }

@@ -36,6 +36,7 @@ pub const ALL: &[&str] = &[
     "report-shipments",
     "portal-list",
     "portal-detail",
+    "portal-dashboard",
 ];
 
 pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
@@ -74,6 +75,7 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
         "report-shipments" => crate::exports::report_shipments(ctx).await,
         "portal-list" => crate::portal::portal_list(ctx).await,
         "portal-detail" => crate::portal::portal_detail(ctx).await,
+        "portal-dashboard" => crate::portal::portal_dashboard(ctx).await,
         other => anyhow::bail!("unknown scenario {other}"),
     }
 }
