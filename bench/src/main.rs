@@ -15,6 +15,7 @@ mod floor;
 mod http;
 mod load;
 mod media;
+mod portal;
 mod report;
 mod scenarios;
 mod server;

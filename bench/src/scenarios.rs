@@ -36,6 +36,9 @@ pub const ALL: &[&str] = &[
     "report-shipments",
     "floor-wave",
     "floor-manifest",
+    "portal-list",
+    "portal-detail",
+    "portal-dashboard",
 ];
 
 pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
@@ -74,6 +77,9 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
         "report-shipments" => crate::exports::report_shipments(ctx).await,
         "floor-wave" => crate::floor::floor_wave(ctx).await,
         "floor-manifest" => crate::floor::floor_manifest(ctx).await,
+        "portal-list" => crate::portal::portal_list(ctx).await,
+        "portal-detail" => crate::portal::portal_detail(ctx).await,
+        "portal-dashboard" => crate::portal::portal_dashboard(ctx).await,
         other => anyhow::bail!("unknown scenario {other}"),
     }
 }

@@ -24,6 +24,7 @@ mod portal_console;
 mod portal_keys;
 mod portal_reports;
 mod portal_security;
+mod portal_shipments;
 mod portal_signup;
 mod portal_webhooks;
 mod races;

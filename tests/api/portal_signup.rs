@@ -31,7 +31,11 @@ async fn sign_up_waits_for_approval_then_signs_in() {
 
     // Approved by customer support: the same session now has the portal.
     app.approve(id).await;
-    b.get("/portal/").await.expect_redirect("/portal/developer");
+    // An OMS_USER business starts on its dashboard.
+    b.get("/portal/")
+        .await
+        .expect(200)
+        .contains("<h1>Tổng quan</h1>");
     b.get("/portal/developer")
         .await
         .expect(200)

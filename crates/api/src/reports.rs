@@ -290,6 +290,7 @@ pub fn parse_spec(t: ReportType, filters: &Map<String, Value>) -> ApiResult<Repo
                 }
                 parsed
             }),
+            search: None,
         }),
         ReportType::StockSnapshot => ReportSpec::StockSnapshot {
             warehouse_code: r.text("warehouse_code"),

@@ -1,10 +1,12 @@
 //! `/portal/`: the start page. A PENDING business sees its approval status and nothing else;
-//! an approved one goes to its first page.
+//! an approved `OMS_USER` business sees its dashboard, an `API_USER` one goes to its first page.
 
-use crate::auth::PortalAccount;
+use crate::auth::{OmsUser, PortalAccount, PortalUser};
 use askama::Template;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
-use depot_domain::business::BusinessStatus;
+use depot_api::AppState;
+use depot_domain::business::{BusinessStatus, CustomerType};
 use depot_web::time_fmt::datetime;
 use depot_web::{render, texts, PageCtx, PageResult};
 
@@ -35,9 +37,18 @@ struct PendingPage {
     registered: String,
 }
 
-pub async fn home(account: PortalAccount) -> PageResult {
+pub async fn home(State(state): State<AppState>, account: PortalAccount) -> PageResult {
     if account.business.status == BusinessStatus::Approved {
-        // The dashboard of an OMS_USER business takes this place once it exists.
+        if account.business.customer_type == CustomerType::OmsUser {
+            let user = PortalUser {
+                user: account.user,
+                business: account.business,
+                ctx: account.ctx,
+                session: account.session,
+            };
+            return crate::dashboard::show(&state, OmsUser(user)).await;
+        }
+        // An API_USER business has no dashboard: its first page is Developer tools.
         return Ok(Redirect::to("/portal/developer").into_response());
     }
     let lang = account.ctx.lang;

@@ -7,8 +7,10 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod dashboard;
 pub mod developer;
 pub mod home;
+pub mod import;
 pub mod nav;
 pub mod product_import;
 pub mod products;
@@ -16,6 +18,7 @@ pub mod purchase_orders;
 pub mod register;
 pub mod reports;
 pub mod returns;
+pub mod shipments;
 pub mod signin;
 pub mod stock;
 pub mod videos;
@@ -91,6 +94,21 @@ pub fn router() -> Router<AppState> {
         .route(
             "/returns/{return_tracking_code}/cancel",
             post(returns::cancel),
+        )
+        .route("/shipments", get(shipments::index))
+        .route("/shipments/cancel", post(shipments::bulk_cancel))
+        .route(
+            "/shipments/new",
+            get(shipments::new_form).post(shipments::create),
+        )
+        .route("/shipments/import", get(import::show).post(import::check))
+        .route("/shipments/import/template.csv", get(import::template))
+        .route("/shipments/import/confirm", post(import::confirm))
+        .route("/shipments/{tracking_code}", get(shipments::show))
+        .route("/shipments/{tracking_code}/cancel", post(shipments::cancel))
+        .route(
+            "/shipments/{tracking_code}/intercept",
+            post(shipments::intercept),
         )
 }
 

@@ -19,6 +19,18 @@ pub struct Entry {
 
 pub const ENTRIES: &[Entry] = &[
     Entry {
+        href: "/portal/",
+        vi: "Tổng quan",
+        en: "Dashboard",
+        oms_only: true,
+    },
+    Entry {
+        href: "/portal/shipments",
+        vi: "Vận đơn",
+        en: "Shipments",
+        oms_only: true,
+    },
+    Entry {
         href: "/portal/products",
         vi: "Sản phẩm",
         en: "Products",

@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod list;
 pub mod media;
+pub mod overview;
 pub mod products;
 pub mod purchase_orders;
 pub mod reports;

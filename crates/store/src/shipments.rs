@@ -284,6 +284,9 @@ pub struct ShipmentFilter {
     pub times: TimeRange,
     /// The latest intercept request's status (SPEC §7).
     pub intercept_status: Option<InterceptStatus>,
+    /// The portal's search box: one text matched exactly against the tracking code, the
+    /// merchant reference and the courier code (each indexed).
+    pub search: Option<String>,
 }
 
 impl ShipmentFilter {
@@ -298,6 +301,7 @@ impl ShipmentFilter {
             && blank(&self.courier_tracking_code)
             && self.times.is_empty()
             && self.intercept_status.is_none()
+            && blank(&self.search)
     }
 }
 
@@ -883,20 +887,10 @@ impl Db {
         now: i64,
     ) -> Result<Result<Shipment, CreateShipmentError>> {
         let mut tx = self.begin().await?;
-        let warehouse_id: Option<i64> =
-            crate::sql::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
-                .bind(&new.warehouse_code)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(warehouse_id) = warehouse_id else {
-            return Ok(Err(CreateShipmentError::WarehouseNotFound));
+        let (warehouse_id, products) = match resolve_new(&mut tx, business_id, new).await? {
+            Ok(found) => found,
+            Err(e) => return Ok(Err(e)),
         };
-        let oasins: Vec<String> = new.items.iter().map(|(o, _)| o.clone()).collect();
-        let products =
-            match resolve_line_products(&mut tx, business_id, warehouse_id, &oasins).await? {
-                Ok(p) => p,
-                Err(e) => return Ok(Err(CreateShipmentError::Products(e))),
-            };
         let inserted = crate::sql::query(
             "INSERT INTO shipments (business_id, warehouse_id, merchant_tracking_code_reference, \
              courier_tracking_code, courier_name, shipping_label_url, platform, status, status_time, \
@@ -965,6 +959,32 @@ impl Db {
         let shipment = record_change(&mut tx, id, &[], None, actor, None, now).await?;
         tx.commit().await?;
         Ok(Ok(shipment))
+    }
+
+    /// Everything [`Db::create_shipment`] would check before creating — the warehouse, every
+    /// line's product, the reference not yet used — without creating anything (the portal's
+    /// CSV dry run). The transaction is only read from and rolled back.
+    pub async fn check_shipment(
+        &self,
+        business_id: i64,
+        new: &NewShipment,
+    ) -> Result<Result<(), CreateShipmentError>> {
+        let mut tx = self.begin().await?;
+        if let Err(e) = resolve_new(&mut tx, business_id, new).await? {
+            return Ok(Err(e));
+        }
+        let used: Option<i64> = crate::sql::query_scalar(
+            "SELECT id FROM shipments WHERE business_id = $1 \
+             AND merchant_tracking_code_reference = $2 AND supersedes_id IS NULL",
+        )
+        .bind(business_id)
+        .bind(&new.merchant_tracking_code_reference)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if used.is_some() {
+            return Ok(Err(CreateShipmentError::DuplicateReference));
+        }
+        Ok(Ok(()))
     }
 
     /// A merchant's shipment by tracking code.
@@ -1097,6 +1117,14 @@ impl Db {
         page: &PageRequest,
     ) -> Result<PageOf<Shipment>> {
         let mut filter = shipment_filter(business_id, f);
+        if let Some(text) = f.search_text() {
+            // Exact matches found first, each by its own index; the list then reads those
+            // rows by id. `+` keeps the planner on the ids instead of walking the business's
+            // created-time index for the order (SQLite has no statistics to know better).
+            let ids = self.search_ids(business_id, text).await?;
+            filter = scoped_filter(Some(("+s.business_id = ?", business_id)), f);
+            filter.int_in("s.id", &ids);
+        }
         let total = if f.only_status() {
             self.count_by_status(Some(business_id), f.status).await?
         } else {
@@ -1118,7 +1146,10 @@ impl Db {
         f: &FloorShipmentFilter,
         page: &PageRequest,
     ) -> Result<PageOf<Shipment>> {
-        let mut filter = scoped_filter(f.business_id, &f.shipments);
+        let mut filter = scoped_filter(
+            f.business_id.map(|id| ("s.business_id = ?", id)),
+            &f.shipments,
+        );
         filter.opt_int(
             "s.id IN (SELECT shipment_id FROM wave_shipments WHERE wave_id = ?)",
             f.wave_id,
@@ -1140,6 +1171,25 @@ impl Db {
             created_time: s.created_time,
             id: s.id,
         }))
+    }
+
+    /// Ids of the business's shipments whose tracking code, merchant reference or courier
+    /// code is exactly `text`.
+    async fn search_ids(&self, business_id: i64, text: &str) -> Result<Vec<i64>> {
+        let id = CodeKind::Shipment.parse(text).unwrap_or(-1);
+        let sql = format!(
+            "SELECT id FROM shipments WHERE business_id = $1 AND id = $2 \
+             UNION SELECT id FROM shipments WHERE business_id = $1 AND merchant_tracking_code_reference = $3 \
+             UNION SELECT id FROM shipments WHERE business_id = $1 AND courier_tracking_code = $3 \
+             LIMIT {SEARCH_LIMIT}"
+        );
+        let rows: Vec<(i64,)> = crate::sql::query_as(&sql)
+            .bind(business_id)
+            .bind(id)
+            .bind(text)
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// An operator moves a shipment along the flow (SPEC §2.1, §4), with its stock effect.
@@ -1319,16 +1369,43 @@ pub(crate) async fn move_locked(
     Ok(Ok(shipment))
 }
 
+/// The warehouse and the line products of a create request, checked as a create checks them.
+async fn resolve_new(
+    tx: &mut Tx,
+    business_id: i64,
+    new: &NewShipment,
+) -> Result<Result<(i64, HashMap<String, crate::products::LineProduct>), CreateShipmentError>> {
+    let warehouse_id: Option<i64> =
+        crate::sql::query_scalar("SELECT id FROM warehouses WHERE warehouse_code = $1")
+            .bind(&new.warehouse_code)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(warehouse_id) = warehouse_id else {
+        return Ok(Err(CreateShipmentError::WarehouseNotFound));
+    };
+    let oasins: Vec<String> = new.items.iter().map(|(o, _)| o.clone()).collect();
+    Ok(
+        match resolve_line_products(tx, business_id, warehouse_id, &oasins).await? {
+            Ok(p) => Ok((warehouse_id, p)),
+            Err(e) => Err(CreateShipmentError::Products(e)),
+        },
+    )
+}
+
 /// The WHERE clauses on `s` of the shipment list's filters (SPEC §3.4), scoped to a business;
 /// the shipments report takes the same.
 pub(crate) fn shipment_filter(business_id: i64, f: &ShipmentFilter) -> Filter {
-    scoped_filter(Some(business_id), f)
+    scoped_filter(Some(("s.business_id = ?", business_id)), f)
 }
 
-/// [`shipment_filter`] for one business, or for all of them (the operator's list).
-fn scoped_filter(business_id: Option<i64>, f: &ShipmentFilter) -> Filter {
+/// [`shipment_filter`] for one business — under a business clause of the caller's (the
+/// search's `+s.business_id = ?`) — or for all of them (the operator's list). The search text
+/// itself is not a clause: [`Db::list_shipments`] turns it into ids.
+fn scoped_filter(business: Option<(&str, i64)>, f: &ShipmentFilter) -> Filter {
     let mut filter = Filter::new();
-    filter.opt_int("s.business_id = ?", business_id);
+    if let Some((clause, business_id)) = business {
+        filter.int(clause, business_id);
+    }
     filter.opt_int("s.status = ?", f.status);
     if let Some(code) = f.warehouse_code.as_deref().filter(|c| !c.is_empty()) {
         filter.text(
@@ -1354,4 +1431,17 @@ fn scoped_filter(business_id: Option<i64>, f: &ShipmentFilter) -> Filter {
         f.intercept_status.map(InterceptStatus::as_str),
     );
     filter
+}
+
+/// The most shipments one search text may match (a courier code reused that often is not a
+/// search any more).
+const SEARCH_LIMIT: i64 = 1000;
+
+impl ShipmentFilter {
+    fn search_text(&self) -> Option<&str> {
+        self.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
 }

@@ -458,6 +458,38 @@ impl Db {
         Ok(found)
     }
 
+    /// The deliveries of the events about one shipment (newest first, at most `limit`), for
+    /// its timeline. Events name their subject only inside the payload, so this matches the
+    /// tracking code there among the business's events since the shipment was created.
+    pub async fn shipment_deliveries(
+        &self,
+        business_id: i64,
+        tracking_code: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN events e ON e.id = d.event_id \
+             WHERE e.business_id = $1 AND e.created_time >= $2 AND e.payload_en LIKE $3 \
+             ORDER BY d.id DESC LIMIT $4"
+        );
+        // Codes are letters and digits: nothing in them is a LIKE wildcard.
+        let pattern = format!("%\"tracking_code\":\"{tracking_code}\"%");
+        let rows = crate::sql::query(&sql)
+            .bind(business_id)
+            .bind(since)
+            .bind(pattern)
+            .bind(limit.max(0))
+            .fetch_all(self.reader())
+            .await?;
+        let mut deliveries = rows
+            .iter()
+            .map(Delivery::from_row)
+            .collect::<Result<Vec<_>>>()?;
+        self.attach_attempts(&mut deliveries).await?;
+        Ok(deliveries)
+    }
+
     async fn attach_attempts(&self, deliveries: &mut [Delivery]) -> Result<()> {
         if deliveries.is_empty() {
             return Ok(());

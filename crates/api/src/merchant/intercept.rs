@@ -55,6 +55,30 @@ pub fn intercept_error(e: &InterceptError, lang: Lang) -> ApiError {
     }
 }
 
+/// The intercept command every face calls for one shipment: the intercept object.
+pub async fn intercept(
+    state: &AppState,
+    business_id: i64,
+    code: &str,
+    body: InterceptRequest,
+    actor: &str,
+    lang: Lang,
+) -> ApiResult<Value> {
+    let mut cmd = command(body.reason_code.as_deref(), body.reason_note.as_ref())?;
+    cmd.actor = actor.into();
+    let Some(id) = CodeKind::Shipment.parse(code) else {
+        return Err(ApiError::new(ErrorCode::ShipmentNotFound));
+    };
+    let mut results = state
+        .db
+        .request_intercepts(business_id, &[Some(id)], &cmd, state.now())
+        .await?;
+    match results.pop().expect("one result per id") {
+        Ok(shipment) => Ok(object(&shipment)),
+        Err(e) => Err(intercept_error(&e, lang)),
+    }
+}
+
 /// Intercept a B2C shipment: ask the carrier to bring back a parcel it holds (HANDOVER,
 /// IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERY_FAILED). Repeating it while a request is open, or
 /// after it was confirmed, answers that request; after a FAILED one a new request is made.
@@ -68,18 +92,8 @@ pub async fn intercept_shipment(
     Path(code): Path<String>,
     OptionalJson(body): OptionalJson<InterceptRequest>,
 ) -> ApiResult<Data<Value>> {
-    let cmd = command(body.reason_code.as_deref(), body.reason_note.as_ref())?;
-    let Some(id) = CodeKind::Shipment.parse(&code) else {
-        return Err(ApiError::new(ErrorCode::ShipmentNotFound));
-    };
-    let mut results = state
-        .db
-        .request_intercepts(m.business_id, &[Some(id)], &cmd, state.now())
-        .await?;
-    match results.pop().expect("one result per id") {
-        Ok(shipment) => Ok(Data(object(&shipment))),
-        Err(e) => Err(intercept_error(&e, ctx.lang)),
-    }
+    let reply = intercept(&state, m.business_id, &code, body, "merchant", ctx.lang).await?;
+    Ok(Data(reply))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -17,10 +17,11 @@ use depot_domain::money;
 use depot_domain::quantity::Quantity;
 use depot_domain::status::ShipmentStatus;
 use depot_domain::{ErrorCode, Lang};
-use depot_store::list::TimeRange;
+use depot_store::list::{PageOf, TimeRange};
 use depot_store::products::LineProductsError;
 use depot_store::shipments::{
-    CancelCommand, CancelError, CancelOutcome, CreateShipmentError, NewShipment, ShipmentFilter,
+    CancelCommand, CancelError, CancelOutcome, CreateShipmentError, NewShipment, Shipment,
+    ShipmentFilter,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -197,6 +198,47 @@ async fn validate(state: &AppState, body: CreateShipment) -> ApiResult<NewShipme
     })
 }
 
+fn create_error(e: CreateShipmentError, new: &NewShipment) -> ApiError {
+    match e {
+        CreateShipmentError::WarehouseNotFound => ApiError::new(ErrorCode::WarehouseNotFound),
+        CreateShipmentError::Products(e) => product_error(e),
+        CreateShipmentError::DuplicateReference => ApiError::new(ErrorCode::DuplicateReference)
+            .with_detail(
+                json!({ "merchant_tracking_code_reference": [new.merchant_tracking_code_reference] }),
+            ),
+    }
+}
+
+/// The create command every face calls: the API's validation, then the store's create.
+pub async fn create(
+    state: &AppState,
+    business_id: i64,
+    body: CreateShipment,
+    actor: &str,
+) -> ApiResult<Shipment> {
+    let new = validate(state, body).await?;
+    state
+        .db
+        .create_shipment(business_id, &new, actor, state.now())
+        .await?
+        .map_err(|e| create_error(e, &new))
+}
+
+/// What [`create`] would answer, without creating anything: the same validation and the same
+/// look-ups (warehouse, products, reference). The portal's CSV import runs it as a dry run.
+pub async fn check_create(
+    state: &AppState,
+    business_id: i64,
+    body: CreateShipment,
+) -> ApiResult<()> {
+    let new = validate(state, body).await?;
+    state
+        .db
+        .check_shipment(business_id, &new)
+        .await?
+        .map_err(|e| create_error(e, &new))
+}
+
 /// Create B2C Shipment: reserves stock for every line (NEW) or waits for it (OUT_OF_STOCK).
 #[utoipa::path(post, path = "/shipments/b2c/create", tag = "Shipment", security(("api_key" = [])),
     request_body = CreateShipment, responses((status = 200, body = Envelope<ShipmentView>)))]
@@ -206,24 +248,8 @@ pub async fn create_shipment(
     State(state): State<AppState>,
     Json(body): Json<CreateShipment>,
 ) -> ApiResult<Response> {
-    let new = validate(&state, body).await?;
-    match state
-        .db
-        .create_shipment(m.business_id, &new, "merchant", state.now())
-        .await?
-    {
-        Ok(s) => Ok(Data(s.detail(ctx.lang)).into_response()),
-        Err(CreateShipmentError::WarehouseNotFound) => {
-            Err(ApiError::new(ErrorCode::WarehouseNotFound))
-        }
-        Err(CreateShipmentError::Products(e)) => Err(product_error(e)),
-        Err(CreateShipmentError::DuplicateReference) => Err(ApiError::new(
-            ErrorCode::DuplicateReference,
-        )
-        .with_detail(
-            json!({ "merchant_tracking_code_reference": [new.merchant_tracking_code_reference] }),
-        )),
-    }
+    let s = create(&state, m.business_id, body, "merchant").await?;
+    Ok(Data(s.detail(ctx.lang)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -267,8 +293,27 @@ impl ShipmentQuery {
             courier_tracking_code: q.courier_tracking_code,
             times,
             intercept_status,
+            search: None,
         })
     }
+}
+
+/// The list every face loads: the API's filters (checked as the API checks them), plus the
+/// portal's search box (`search`: exact tracking code, merchant reference or courier code).
+pub async fn load_list(
+    state: &AppState,
+    business_id: i64,
+    q: ShipmentQuery,
+    search: Option<String>,
+    times: TimeRange,
+    paging: &Paging,
+) -> ApiResult<PageOf<Shipment>> {
+    let page = paging.request()?;
+    let filter = ShipmentFilter {
+        search,
+        ..q.filter(times)?
+    };
+    Ok(state.db.list_shipments(business_id, &filter, &page).await?)
 }
 
 /// Get B2C Shipment List, newest first.
@@ -283,12 +328,7 @@ pub async fn list_shipments(
     Query(times): Query<TimeRange>,
     Query(paging): Query<Paging>,
 ) -> ApiResult<Page<Value>> {
-    let page = paging.request()?;
-    let filter = q.filter(times)?;
-    let found = state
-        .db
-        .list_shipments(m.business_id, &filter, &page)
-        .await?;
+    let found = load_list(&state, m.business_id, q, None, times, &paging).await?;
     Ok(paging::reply(&uri, found, |s| s.view(ctx.lang)))
 }
 
@@ -401,17 +441,16 @@ pub fn cancel_error(e: CancelError, lang: Lang, status_time: Option<i64>) -> Api
     }
 }
 
-/// Cancel B2C Shipment: in full, or by lines with a body. Repeating a cancel returns the
-/// first cancellation's result.
-#[utoipa::path(put, path = "/shipments/b2c/{tracking_code}/cancel", tag = "Shipment", security(("api_key" = [])),
-    request_body(content = CancelRequest, description = "Optional"), responses((status = 200, body = Envelope<Object>)))]
-pub async fn cancel_shipment(
-    m: Merchant,
-    ctx: ReplyContext,
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    OptionalJson(body): OptionalJson<CancelRequest>,
-) -> ApiResult<Data<Value>> {
+/// The cancel command every face calls: one shipment, in full or by lines; the reply is the
+/// API's `data`.
+pub async fn cancel(
+    state: &AppState,
+    business_id: i64,
+    code: &str,
+    body: CancelRequest,
+    actor: &str,
+    lang: Lang,
+) -> ApiResult<Value> {
     let (reason, reason_note) =
         parse_reason(body.reason_code.as_deref(), body.reason_note.as_ref())?;
     let lines = body
@@ -428,26 +467,41 @@ pub async fn cancel_shipment(
         reason,
         reason_note,
         lines,
-        actor: "merchant".into(),
+        actor: actor.into(),
     };
-    let Some(id) = CodeKind::Shipment.parse(&code) else {
+    let Some(id) = CodeKind::Shipment.parse(code) else {
         return Err(ApiError::new(ErrorCode::ShipmentNotFound));
     };
     match state
         .db
-        .cancel_shipment(m.business_id, id, &cmd, state.now())
+        .cancel_shipment(business_id, id, &cmd, state.now())
         .await?
     {
-        Ok(outcome) => Ok(Data(cancel_reply(&outcome, ctx.lang))),
+        Ok(outcome) => Ok(cancel_reply(&outcome, lang)),
         Err(e) => {
             let status_time = state
                 .db
-                .shipment_by_id(m.business_id, id)
+                .shipment_by_id(business_id, id)
                 .await?
                 .map(|s| s.status_time);
-            Err(cancel_error(e, ctx.lang, status_time))
+            Err(cancel_error(e, lang, status_time))
         }
     }
+}
+
+/// Cancel B2C Shipment: in full, or by lines with a body. Repeating a cancel returns the
+/// first cancellation's result.
+#[utoipa::path(put, path = "/shipments/b2c/{tracking_code}/cancel", tag = "Shipment", security(("api_key" = [])),
+    request_body(content = CancelRequest, description = "Optional"), responses((status = 200, body = Envelope<Object>)))]
+pub async fn cancel_shipment(
+    m: Merchant,
+    ctx: ReplyContext,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    OptionalJson(body): OptionalJson<CancelRequest>,
+) -> ApiResult<Data<Value>> {
+    let reply = cancel(&state, m.business_id, &code, body, "merchant", ctx.lang).await?;
+    Ok(Data(reply))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -458,16 +512,15 @@ pub struct BulkCancelRequest {
     pub reason_note: Option<String>,
 }
 
-/// Bulk cancel: one result per requested code, in request order; each is cancelled or refused
-/// on its own.
-#[utoipa::path(post, path = "/shipments/b2c/cancel", tag = "Shipment", security(("api_key" = [])),
-    request_body = BulkCancelRequest, responses((status = 200, body = Envelope<Vec<Object>>)))]
-pub async fn bulk_cancel(
-    m: Merchant,
-    ctx: ReplyContext,
-    State(state): State<AppState>,
-    Json(body): Json<BulkCancelRequest>,
-) -> ApiResult<Page<Value>> {
+/// The bulk cancel command every face calls: one result per requested code, in request
+/// order (the API's `data`).
+pub async fn cancel_many(
+    state: &AppState,
+    business_id: i64,
+    body: BulkCancelRequest,
+    actor: &str,
+    lang: Lang,
+) -> ApiResult<Vec<Value>> {
     if body.tracking_codes.is_empty() || body.tracking_codes.len() > MAX_BULK {
         return Err(ApiError::invalid_field(
             "tracking_codes",
@@ -481,7 +534,7 @@ pub async fn bulk_cancel(
         reason,
         reason_note,
         lines: Vec::new(),
-        actor: "merchant".into(),
+        actor: actor.into(),
     };
     let ids: Vec<Option<i64>> = body
         .tracking_codes
@@ -490,13 +543,13 @@ pub async fn bulk_cancel(
         .collect();
     let results = state
         .db
-        .cancel_shipments(m.business_id, &ids, &cmd, state.now())
+        .cancel_shipments(business_id, &ids, &cmd, state.now())
         .await?;
     let mut items = Vec::with_capacity(results.len());
     for (code, result) in body.tracking_codes.iter().zip(results) {
         items.push(match result {
             Ok(o) => {
-                let mut r = cancel_reply(&o, ctx.lang);
+                let mut r = cancel_reply(&o, lang);
                 r["tracking_code"] = json!(code);
                 r["error_code"] = Value::Null;
                 r["messages"] = json!("OK");
@@ -507,25 +560,39 @@ pub async fn bulk_cancel(
                     CancelError::Refused(Refusal::NotCancellable(status)) => {
                         let time = state
                             .db
-                            .shipment(m.business_id, code)
+                            .shipment(business_id, code)
                             .await?
                             .map(|s| s.status_time);
-                        json!(status.info(ctx.lang, time))
+                        json!(status.info(lang, time))
                     }
                     _ => Value::Null,
                 };
-                let error = cancel_error(e, ctx.lang, None);
+                let error = cancel_error(e, lang, None);
                 json!({
                     "tracking_code": code,
                     "success": false,
                     "status_info": current,
                     "cancelled_time": null,
                     "error_code": error.code.as_str(),
-                    "messages": error.localized_message(ctx.lang),
+                    "messages": error.localized_message(lang),
                 })
             }
         });
     }
+    Ok(items)
+}
+
+/// Bulk cancel: one result per requested code, in request order; each is cancelled or refused
+/// on its own.
+#[utoipa::path(post, path = "/shipments/b2c/cancel", tag = "Shipment", security(("api_key" = [])),
+    request_body = BulkCancelRequest, responses((status = 200, body = Envelope<Vec<Object>>)))]
+pub async fn bulk_cancel(
+    m: Merchant,
+    ctx: ReplyContext,
+    State(state): State<AppState>,
+    Json(body): Json<BulkCancelRequest>,
+) -> ApiResult<Page<Value>> {
+    let items = cancel_many(&state, m.business_id, body, "merchant", ctx.lang).await?;
     let total = items.len() as i64;
     Ok(Page {
         items,
