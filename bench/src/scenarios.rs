@@ -34,6 +34,10 @@ pub const ALL: &[&str] = &[
     "media-upload",
     "media-range",
     "report-shipments",
+    "sustained-create",
+    "sustained-mixed",
+    "sustained-hot1",
+    "sustained-hot8",
 ];
 
 pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
@@ -70,6 +74,7 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
         "media-upload" => crate::media::media_upload(ctx).await,
         "media-range" => crate::media::media_range(ctx).await,
         "report-shipments" => crate::exports::report_shipments(ctx).await,
+        s if s.starts_with("sustained-") => crate::sustained::run(s, ctx).await,
         other => anyhow::bail!("unknown scenario {other}"),
     }
 }
@@ -554,6 +559,7 @@ async fn webhooks(ctx: &Ctx, backlog: bool) -> anyhow::Result<Ran> {
         end_kib: mem.rss_kib,
         cpu,
         note,
+        timeline: None,
     })))
 }
 
