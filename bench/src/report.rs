@@ -496,7 +496,7 @@ pub fn chart(scenario: &str, unit: &str, t: &Timeline) -> String {
         .enumerate()
         .map(|(i, x)| (i, x.max_micros))
         .collect();
-    worst.sort_by(|a, b| b.1.cmp(&a.1));
+    worst.sort_by_key(|w| std::cmp::Reverse(w.1));
     let over = |ms: u64| {
         t.seconds
             .iter()
