@@ -51,6 +51,17 @@ struct DbArgs {
         global = true
     )]
     pg_max_connections: u32,
+    /// SQLite commits: `full` fsyncs each group commit before it is visible or answered (a
+    /// commit survives a power loss); `answered` fsyncs it before answering, while the next
+    /// group works; `normal` leaves it to the operating system (it survives a crash of the
+    /// process, but a power loss may lose the last commits).
+    #[arg(
+        long,
+        env = "DEPOT_SQLITE_SYNCHRONOUS",
+        default_value = "full",
+        global = true
+    )]
+    sqlite_synchronous: depot_store::SqliteSynchronous,
 }
 
 #[derive(Subcommand)]
@@ -248,6 +259,7 @@ async fn main() -> anyhow::Result<()> {
 
     let pools = PoolConfig {
         postgres_max_connections: cli.db.pg_max_connections,
+        sqlite_synchronous: cli.db.sqlite_synchronous,
         ..Default::default()
     };
     let db = Db::connect(&cli.db.database_url, &pools)

@@ -26,6 +26,11 @@ pub struct Ctx {
     pub history: (i64, i64),
     /// Items per second of the scenarios already run, to size the pools of later ones.
     pub rates: Mutex<HashMap<String, f64>>,
+    /// How long each sustained scenario runs.
+    pub sustained: std::time::Duration,
+    /// The SQLite database's `-wal` file (None on PostgreSQL), whose size the sustained
+    /// scenarios follow.
+    pub wal: Option<std::path::PathBuf>,
 }
 
 /// A scenario's figures.
@@ -37,6 +42,7 @@ pub struct Measured {
     pub end_kib: u64,
     pub cpu: CpuSplit,
     pub note: String,
+    pub timeline: Option<crate::report::Timeline>,
 }
 
 pub enum Ran {
@@ -134,5 +140,6 @@ pub(crate) fn done(
         end_kib: m.2,
         cpu: m.3,
         note: note.into(),
+        timeline: None,
     }))
 }

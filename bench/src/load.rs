@@ -31,6 +31,17 @@ pub struct Outcome {
     pub items: u64,
     pub elapsed: Duration,
     pub first_error: Option<String>,
+    /// Per second of the run (by when each operation ended): what a pause looks like.
+    pub timeline: Vec<Second>,
+}
+
+/// One second of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Second {
+    pub requests: u64,
+    pub errors: u64,
+    /// The slowest operation that ended in this second, µs.
+    pub max_micros: u64,
 }
 
 impl Outcome {
@@ -42,7 +53,16 @@ impl Outcome {
             items: 0,
             elapsed: Duration::ZERO,
             first_error: None,
+            timeline: Vec::new(),
         }
+    }
+
+    /// The slowest operation, in milliseconds.
+    pub fn max_ms(&self) -> f64 {
+        if self.latency.is_empty() {
+            return 0.0;
+        }
+        self.latency.max() as f64 / 1000.0
     }
 
     pub fn per_second(&self) -> f64 {
@@ -72,6 +92,27 @@ impl Outcome {
         if self.first_error.is_none() {
             self.first_error = other.first_error.clone();
         }
+        if self.timeline.len() < other.timeline.len() {
+            self.timeline
+                .resize(other.timeline.len(), Second::default());
+        }
+        for (mine, theirs) in self.timeline.iter_mut().zip(&other.timeline) {
+            mine.requests += theirs.requests;
+            mine.errors += theirs.errors;
+            mine.max_micros = mine.max_micros.max(theirs.max_micros);
+        }
+    }
+
+    /// Records an operation and files it under the second of the run in which it ended.
+    pub fn record_at(&mut self, second: usize, latency: Duration, result: &OpResult) {
+        self.record(latency, result);
+        if self.timeline.len() <= second {
+            self.timeline.resize(second + 1, Second::default());
+        }
+        let s = &mut self.timeline[second];
+        s.requests += 1;
+        s.errors += u64::from(result.is_err());
+        s.max_micros = s.max_micros.max(latency.as_micros() as u64);
     }
 
     pub fn record(&mut self, latency: Duration, result: &OpResult) {
@@ -132,7 +173,10 @@ where
                 }
                 let t = Instant::now();
                 let result = op(i).await;
-                out.record(t.elapsed(), &result);
+                let latency = t.elapsed();
+                // By when it ended: a stall shows in the second it let go, with its length.
+                let second = start.elapsed().as_secs() as usize;
+                out.record_at(second, latency, &result);
             }
             out
         }));
@@ -174,6 +218,9 @@ mod tests {
         assert_eq!(out.errors, 10);
         assert_eq!(out.items, 180);
         assert_eq!(out.first_error.as_deref(), Some("boom"));
+        let seconds: u64 = out.timeline.iter().map(|s| s.requests).sum();
+        assert_eq!(seconds, 100);
+        assert_eq!(out.timeline.iter().map(|s| s.errors).sum::<u64>(), 10);
     }
 
     #[tokio::test]

@@ -20,6 +20,7 @@ mod report;
 mod scenarios;
 mod server;
 mod setup;
+mod sustained;
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
@@ -71,6 +72,14 @@ struct Cli {
     /// Seconds per HTTP scenario.
     #[arg(long, default_value_t = 8.0)]
     duration: f64,
+    /// Seconds per sustained scenario (`sustained-*`: a steady load charted second by
+    /// second).
+    #[arg(long, default_value_t = 60.0)]
+    sustained_duration: f64,
+    /// Shipments created (and one in ten cancelled) over the API while seeding, as a user
+    /// would, before the stored history is written by SQL.
+    #[arg(long, default_value_t = 1000)]
+    seed_shipments: u64,
     /// Seconds per in-process baseline.
     #[arg(long, default_value_t = 4.0)]
     baseline_duration: f64,
@@ -137,6 +146,7 @@ fn main() -> anyhow::Result<()> {
     }
     if cli.quick {
         cli.duration = 2.0;
+        cli.sustained_duration = cli.sustained_duration.min(5.0);
         cli.baseline_duration = 1.0;
         if !cli.million {
             cli.history = 51_000;
@@ -276,9 +286,17 @@ async fn drive(
     let t = Instant::now();
     let srv = server::Server::start(&config).await?;
     let seed = setup::over_api(&client, &srv.base, &ops_token, cli.products).await?;
+    let made = setup::shipments_over_api(
+        &client,
+        &srv.base,
+        &seed,
+        cli.seed_shipments,
+        cli.concurrency,
+    )
+    .await?;
     srv.stop().await?;
     eprintln!(
-        "  seeded over the API in {:.1} s",
+        "  seeded over the API in {:.1} s ({made})",
         t.elapsed().as_secs_f64()
     );
 
@@ -340,6 +358,11 @@ async fn drive(
         tag: tag.to_string(),
         history,
         rates: Default::default(),
+        sustained: Duration::from_secs_f64(cli.sustained_duration),
+        wal: server_db
+            .url
+            .strip_prefix("sqlite://")
+            .map(|path| PathBuf::from(format!("{path}-wal"))),
     };
     let mut rows = Vec::new();
     for name in &cli.scenarios {
@@ -384,6 +407,7 @@ async fn drive(
                     cpu: Some(report::Cpu::of(&m.cpu, m.outcome.requests)),
                     note: m.note,
                     first_error: m.outcome.first_error.clone(),
+                    timeline: m.timeline,
                 }
             }
             Ok(Ran::Skipped(why)) => {
@@ -472,6 +496,7 @@ fn skipped_row(name: &str, why: String) -> Row {
         cpu: None,
         note: String::new(),
         first_error: None,
+        timeline: None,
     }
 }
 
@@ -522,12 +547,13 @@ fn machine(cli: &Cli, binary: &Path) -> String {
          * date: {date}; commit {}{dirty}\n\
          * machine: {nproc} CPUs ({cpu}), {mem_gib:.1} GiB memory; load average at start: {}\n\
          * server: {}\n\
-         * settings: {} clients, {} s per scenario, {} s per baseline, at most {} requests each, {} stored shipments, {} client threads, {} server process(es)\n",
+         * settings: {} clients, {} s per scenario ({} s sustained), {} s per baseline, at most {} requests each, {} stored shipments, {} client threads, {} server process(es)\n",
         git(&["rev-parse", "--short", "HEAD"]),
         loadavg(),
         binary.display(),
         cli.concurrency,
         cli.duration,
+        cli.sustained_duration,
         cli.baseline_duration,
         report::thousands(cli.max_requests as f64),
         report::thousands(cli.history as f64),

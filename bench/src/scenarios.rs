@@ -39,6 +39,10 @@ pub const ALL: &[&str] = &[
     "portal-list",
     "portal-detail",
     "portal-dashboard",
+    "sustained-create",
+    "sustained-mixed",
+    "sustained-hot1",
+    "sustained-hot8",
 ];
 
 pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
@@ -80,6 +84,7 @@ pub async fn run(name: &str, ctx: &Ctx) -> anyhow::Result<Ran> {
         "portal-list" => crate::portal::portal_list(ctx).await,
         "portal-detail" => crate::portal::portal_detail(ctx).await,
         "portal-dashboard" => crate::portal::portal_dashboard(ctx).await,
+        s if s.starts_with("sustained-") => crate::sustained::run(s, ctx).await,
         other => anyhow::bail!("unknown scenario {other}"),
     }
 }
@@ -564,6 +569,7 @@ async fn webhooks(ctx: &Ctx, backlog: bool) -> anyhow::Result<Ran> {
         end_kib: mem.rss_kib,
         cpu,
         note,
+        timeline: None,
     })))
 }
 

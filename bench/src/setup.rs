@@ -274,6 +274,75 @@ pub async fn over_api(
     })
 }
 
+/// Creates `count` shipments over the merchant API at `concurrency`, as a user would, and
+/// cancels one in ten of them: the database the scenarios meet then holds rows made by the
+/// server itself (events, idempotency, history) beside the bulk-written history.
+pub async fn shipments_over_api(
+    client: &reqwest::Client,
+    base: &str,
+    seed: &Seed,
+    count: u64,
+    concurrency: usize,
+) -> anyhow::Result<String> {
+    use std::sync::Arc;
+    if count == 0 {
+        return Ok("no shipments over HTTP".into());
+    }
+    let (client, base) = (client.clone(), Arc::new(base.to_string()));
+    let (key, oasins) = (
+        Arc::new(seed.api_key.clone()),
+        Arc::new(seed.oasins.clone()),
+    );
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let load = crate::load::Load {
+        concurrency,
+        duration: std::time::Duration::from_secs(600),
+        max_requests: count,
+    };
+    let out = crate::load::run(load, move |i| {
+        let (client, base, key, oasins) =
+            (client.clone(), base.clone(), key.clone(), oasins.clone());
+        let body = crate::scenarios::create_body(
+            &format!("{tag}-seed-{i}"),
+            &oasins[i as usize % oasins.len()],
+        );
+        async move {
+            let data = call(
+                client
+                    .post(format!("{base}/api/v1/shipments/b2c/create"))
+                    .header("Authorization", key.as_str())
+                    .json(&body),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            if i % 10 == 9 {
+                let code = data["tracking_code"].as_str().unwrap_or_default();
+                call(
+                    client
+                        .put(format!("{base}/api/v1/shipments/b2c/{code}/cancel"))
+                        .header("Authorization", key.as_str()),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            }
+            Ok(1)
+        }
+    })
+    .await;
+    if out.errors > 0 {
+        bail!(
+            "creating shipments over the API: {} of {count} failed, e.g. {}",
+            out.errors,
+            out.first_error.unwrap_or_default()
+        );
+    }
+    Ok(format!(
+        "{count} shipments created over HTTP in {:.1} s, {} cancelled",
+        out.elapsed.as_secs_f64(),
+        count / 10
+    ))
+}
+
 /// Sends a seed request and returns `data`, failing on anything but a success envelope.
 async fn call(req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
     let res = req.send().await?;

@@ -2,7 +2,7 @@
 //! runs and how rows come back.
 
 use crate::values::{Kind, Output, Row, Value};
-use crate::{Engine, Result, StoreError};
+use crate::{Engine, Result, SqliteSynchronous, StoreError};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -25,17 +25,37 @@ pub(crate) struct Sqlite {
 const STATEMENT_CACHE: usize = 256;
 
 impl Sqlite {
-    pub(crate) fn open(path: PathBuf, max_idle_readers: usize) -> Result<Sqlite> {
+    pub(crate) fn open(
+        path: PathBuf,
+        max_idle_readers: usize,
+        synchronous: SqliteSynchronous,
+    ) -> Result<Sqlite> {
         let writer = open_connection(&path, false)?;
         // The checkpoint thread moves committed pages into the database file instead; each
         // transaction's savepoint journal stays in memory rather than in a temporary file.
         writer.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;")?;
+        // FULL fsyncs the log in every COMMIT, that is once per group commit; `Answered`
+        // commits as NORMAL and has the log fsynced by another thread before answering.
+        if synchronous == SqliteSynchronous::Full {
+            writer.execute_batch("PRAGMA synchronous = FULL;")?;
+        }
+        let synced_after_commit = match synchronous {
+            SqliteSynchronous::Answered => Some(spawn_wal_syncer(wal_path(&path))?),
+            SqliteSynchronous::Full | SqliteSynchronous::Normal => None,
+        };
         let writer = Arc::new(tokio::sync::Mutex::new(Writer {
             conn: writer,
             batch: None,
+            commit_waits_for_disk: synchronous == SqliteSynchronous::Full,
+            synced_after_commit,
         }));
         let (stop, stopped) = mpsc::channel();
-        spawn_checkpointer(open_connection(&path, false)?, writer.clone(), stopped)?;
+        let checkpointer = open_connection(&path, false)?;
+        // Only the brief checkpoint that restarts the log waits (for readers still on the
+        // log's older frames); it holds the writer meanwhile, so it gives up soon and
+        // tries again at the next tick rather than stall every write behind a long read.
+        checkpointer.busy_timeout(RESTART_WAIT)?;
+        spawn_checkpointer(checkpointer, writer.clone(), stopped)?;
         Ok(Sqlite {
             path,
             writer,
@@ -93,63 +113,171 @@ impl Sqlite {
 /// How often the WAL is folded back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
-/// WAL frames (pages, 4 KiB each) beyond which the checkpoint thread pauses the writer so the
-/// log can start again from the top.
-const WAL_FRAMES_BEFORE_PAUSE: i64 = 100_000;
+/// WAL frames (pages, 4 KiB each: 64 MiB) beyond which the checkpoint thread makes the log
+/// start again from the top. What it costs does not depend on this size (see
+/// [`spawn_checkpointer`]), only how often it happens, so the bound is what a log file may
+/// reasonably take on disk and in the WAL index readers search. Below `journal_size_limit`,
+/// so a restarted log file is reused as it is, never truncated and grown again.
+const WAL_RESTART_FRAMES: i64 = 16_384;
 
-/// Checkpoints the WAL on its own thread, so that no write transaction pays for copying pages
-/// and for the fsync that follows (SQLite would do it inside the commit that crosses 1,000
-/// pages, holding the writer meanwhile). A PASSIVE checkpoint blocks neither the writer nor
-/// the readers. The log only starts again from the top when a write transaction begins
-/// after a checkpoint has caught up with it, which under steady writes hardly ever happens
-/// (each batch begins as the previous one commits), so the file would grow without end: past
-/// [`WAL_FRAMES_BEFORE_PAUSE`] the thread holds the writer, commits its open batch and
-/// checkpoints, and the next batch starts the log again. It stops when the [`Sqlite`] that
-/// started it is dropped.
+/// A catch-up pass that had at most this many frames to copy (4 MiB) took a few
+/// milliseconds, so few frames came in meanwhile: what is left is small enough to copy
+/// while the writer waits.
+const TAIL_FRAMES: i64 = 1_024;
+
+/// Catch-up passes at most before the writer is held anyway (when writes outpace the
+/// checkpoint, holding it is what bounds the log).
+const CATCH_UP_PASSES: usize = 8;
+
+/// How long the restarting checkpoint waits for readers still on old frames of the log.
+const RESTART_WAIT: Duration = Duration::from_millis(20);
+
+/// What `PRAGMA wal_checkpoint` answers: whether it could not finish, the frames in the log
+/// and how many of them are in the database file.
+#[derive(Debug, Clone, Copy)]
+struct Checkpointed {
+    busy: bool,
+    log: i64,
+    done: i64,
+}
+
+fn wal_checkpoint(conn: &rusqlite::Connection, mode: &str) -> rusqlite::Result<Checkpointed> {
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+        Ok(Checkpointed {
+            busy: r.get::<_, i64>(0)? != 0,
+            log: r.get(1)?,
+            done: r.get(2)?,
+        })
+    })
+}
+
+/// Checkpoints the WAL on its own thread, so that no write transaction pays for copying
+/// pages and for the fsyncs that follow (SQLite would do it inside the commit that crosses
+/// 1,000 pages, holding the writer meanwhile).
+///
+/// Every [`CHECKPOINT_EVERY`] a PASSIVE checkpoint copies what was committed since the last
+/// one; it blocks neither the writer nor the readers. The log only starts again from the
+/// top when a write transaction begins while every frame of it is in the database file,
+/// which under steady writes hardly ever happens (each batch begins as the previous one
+/// commits), so past [`WAL_RESTART_FRAMES`] the thread makes it happen: PASSIVE passes
+/// without the writer until one had little to copy (the frames written meanwhile are few),
+/// then it holds the writer only to commit the open batch and run a RESTART checkpoint of
+/// that small tail (a copy and an fsync or two), and the next batch starts the log again.
+/// The writer is never held while the bulk of the log is copied. If readers still use old
+/// frames of the log for longer than [`RESTART_WAIT`], it lets go and tries at the next
+/// tick. It stops when the [`Sqlite`] that started it is dropped.
 fn spawn_checkpointer(
     conn: rusqlite::Connection,
     writer: Arc<tokio::sync::Mutex<Writer>>,
     stopped: mpsc::Receiver<()>,
 ) -> Result<()> {
-    // Answers how many frames the log holds.
-    let checkpoint = move || -> rusqlite::Result<i64> {
-        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
-    };
+    let warn = |e: rusqlite::Error| tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
             {
-                let caught_up = match checkpoint() {
-                    Ok(frames) => frames <= WAL_FRAMES_BEFORE_PAUSE,
+                let mut last = match wal_checkpoint(&conn, "PASSIVE") {
+                    Ok(c) => c,
                     Err(e) => {
-                        tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
-                        true
+                        warn(e);
+                        continue;
                     }
                 };
-                if !caught_up {
-                    // Commit the open batch first: a transaction that began before the
-                    // checkpoint finished would keep reading the log, and it could not start
-                    // again from the top.
-                    let paused = std::time::Instant::now();
-                    let mut writer = writer.blocking_lock();
-                    let waited = paused.elapsed();
-                    writer.flush();
-                    match checkpoint() {
-                        // Each such pause stalls every write for its length (about 50 ms,
-                        // once a second under the heaviest benchmark loads).
-                        Ok(frames) => tracing::debug!(
-                            wal_frames = frames,
-                            waited_ms = waited.as_millis() as u64,
-                            held_ms = (paused.elapsed() - waited).as_millis() as u64,
-                            "writer paused for a WAL checkpoint"
-                        ),
-                        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; will retry"),
+                if last.log <= WAL_RESTART_FRAMES {
+                    continue;
+                }
+                let started = std::time::Instant::now();
+                let mut passes = 1;
+                let mut restarted_meanwhile = false;
+                while passes < CATCH_UP_PASSES {
+                    let next = match wal_checkpoint(&conn, "PASSIVE") {
+                        Ok(c) => c,
+                        Err(e) => {
+                            warn(e);
+                            break;
+                        }
+                    };
+                    passes += 1;
+                    if next.log < last.log {
+                        // A batch began on a fully copied log and started it again itself.
+                        restarted_meanwhile = true;
+                        break;
                     }
+                    let copied = next.done - last.done;
+                    last = next;
+                    if copied <= TAIL_FRAMES && next.log - next.done <= TAIL_FRAMES {
+                        break;
+                    }
+                }
+                if restarted_meanwhile {
+                    continue;
+                }
+                let catch_up = started.elapsed();
+                let paused = std::time::Instant::now();
+                let mut writer = writer.blocking_lock();
+                let waited = paused.elapsed();
+                // Commit the open batch first: a transaction that began before the
+                // checkpoint finished would keep reading the log, and it could not start
+                // again from the top.
+                writer.flush();
+                let outcome = wal_checkpoint(&conn, "RESTART");
+                let held = paused.elapsed() - waited;
+                drop(writer);
+                match outcome {
+                    Ok(c) => tracing::debug!(
+                        wal_frames = c.log,
+                        tail_frames = c.log - last.done,
+                        restarted = !c.busy,
+                        passes,
+                        catch_up_ms = catch_up.as_millis() as u64,
+                        waited_ms = waited.as_millis() as u64,
+                        held_ms = held.as_millis() as u64,
+                        "writer held to restart the WAL"
+                    ),
+                    Err(e) => warn(e),
                 }
             }
         })?;
     Ok(())
+}
+
+fn wal_path(db: &std::path::Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// `Answered`: fsyncs the log for the batches committed so far, then tells their members;
+/// batches committed during an fsync wait for the next one, so each fsync serves every
+/// batch that committed while the previous one ran. The writer meanwhile goes on with the
+/// next batch. The log is appended to in order and each frame's checksum covers the ones
+/// before it, so what survives a power loss is always a prefix of the commits, and every
+/// answered commit is in it. Stops when the writer is dropped.
+fn spawn_wal_syncer(wal: PathBuf) -> Result<mpsc::Sender<Outcome>> {
+    let (tx, rx) = mpsc::channel::<Outcome>();
+    std::thread::Builder::new()
+        .name("sqlite-wal-sync".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut waiting = vec![first];
+                waiting.extend(rx.try_iter());
+                // Opened each time: a few microseconds beside the fsync, and never a stale
+                // file if the log was ever replaced.
+                let synced = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&wal)
+                    .and_then(|f| f.sync_data())
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "fsync of the WAL failed");
+                        format!("the commit may not be on disk: fsync of the WAL failed: {e}")
+                    });
+                for outcome in waiting {
+                    outcome.send_replace(Some(synced.clone()));
+                }
+            }
+        })?;
+    Ok(tx)
 }
 
 /// The writer connection with its group commit.
@@ -165,11 +293,19 @@ fn spawn_checkpointer(
 pub(crate) struct Writer {
     conn: rusqlite::Connection,
     batch: Option<Batch>,
+    /// The COMMIT fsyncs (`synchronous = FULL`): it runs on a blocking thread, so that
+    /// the runtime's workers go on serving requests meanwhile.
+    commit_waits_for_disk: bool,
+    /// `Answered`: where committed batches wait for the fsync of the log.
+    synced_after_commit: Option<mpsc::Sender<Outcome>>,
 }
+
+/// Where a batch's members learn whether it is durable.
+type Outcome = tokio::sync::watch::Sender<Option<Result<(), String>>>;
 
 struct Batch {
     /// Set once, by the flush: the batch is durable, or why it is not.
-    outcome: tokio::sync::watch::Sender<Option<Result<(), String>>>,
+    outcome: Outcome,
     /// Transactions released into the batch so far.
     members: usize,
     flush_queued: bool,
@@ -211,7 +347,17 @@ impl Writer {
                     e.to_string()
                 })
         };
-        batch.outcome.send_replace(Some(outcome));
+        match (&outcome, &self.synced_after_commit) {
+            // Committed, not yet on disk: the syncer answers once it is.
+            (Ok(()), Some(syncer)) => {
+                if let Err(mpsc::SendError(outcome)) = syncer.send(batch.outcome) {
+                    outcome.send_replace(Some(Err("the WAL syncer stopped".into())));
+                }
+            }
+            _ => {
+                batch.outcome.send_replace(Some(outcome));
+            }
+        }
     }
 
     fn fail_batch(&mut self, why: &str) {
@@ -246,7 +392,17 @@ impl SqliteTx {
         if !batch.flush_queued {
             batch.flush_queued = true;
             let writer = tokio::sync::OwnedMutexGuard::mutex(&self.writer).clone();
-            tokio::spawn(async move { writer.lock().await.flush() });
+            tokio::spawn(async move {
+                let mut writer = writer.lock_owned().await;
+                if writer.commit_waits_for_disk {
+                    let flushed = tokio::task::spawn_blocking(move || writer.flush()).await;
+                    if let Err(e) = flushed {
+                        tracing::error!(error = %e, "the group commit's thread failed");
+                    }
+                } else {
+                    writer.flush();
+                }
+            });
         }
         drop(self); // lets the queued transactions and then the flush have the writer
         let outcome = outcome
@@ -283,8 +439,9 @@ fn open_connection(path: &std::path::Path, read_only: bool) -> Result<rusqlite::
     let conn = rusqlite::Connection::open(path)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.busy_timeout(Duration::from_secs(10))?;
-    // WAL lets readers run beside the writer; NORMAL is durable across process crashes in WAL
-    // mode (an OS crash may lose the last commits, never corrupt the file).
+    // WAL lets readers run beside the writer. NORMAL here is for readers and checkpoints
+    // (which fsync the log before copying it and the database file after, either way); the
+    // writer's commits take the configured setting (Sqlite::open).
     // journal_size_limit trims the WAL file back after a burst has been checkpointed.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
@@ -425,18 +582,70 @@ pub(crate) fn sqlite_run(conn: &rusqlite::Connection, sql: &str, args: &[Value])
 #[cfg(test)]
 mod tests {
     use crate::sql::{query, query_scalar};
-    use crate::{Db, PoolConfig};
+    use crate::{Db, PoolConfig, SqliteSynchronous};
 
     /// Many writers share batches; those that fail or are dropped roll back alone, and every
     /// commit is visible to readers (and to a fresh connection) once it has returned.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn group_commit_keeps_each_transaction_atomic_and_durable() {
+        group_commit(SqliteSynchronous::Full).await;
+    }
+
+    /// The same when the fsync of a group runs beside the next group (`answered`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_with_the_fsync_after_the_commit() {
+        group_commit(SqliteSynchronous::Answered).await;
+    }
+
+    /// The same without an fsync per commit (`normal`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_without_fsync() {
+        group_commit(SqliteSynchronous::Normal).await;
+    }
+
+    /// Each setting reaches the writer connection: FULL (2) only for `full`.
+    #[tokio::test]
+    async fn the_writer_commits_with_the_configured_synchronous() {
+        for (mode, expected) in [
+            (SqliteSynchronous::Full, 2),
+            (SqliteSynchronous::Answered, 1),
+            (SqliteSynchronous::Normal, 1),
+        ] {
+            let path = std::env::temp_dir().join(format!(
+                "depot-synchronous-{}.db",
+                uuid::Uuid::new_v4().simple()
+            ));
+            let sqlite = super::Sqlite::open(path.clone(), 1, mode).unwrap();
+            let level: i64 = sqlite
+                .writer
+                .lock()
+                .await
+                .conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(level, expected, "{mode:?}");
+            assert_eq!(
+                sqlite.writer.lock().await.synced_after_commit.is_some(),
+                mode == SqliteSynchronous::Answered
+            );
+            drop(sqlite);
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+
+    async fn group_commit(synchronous: SqliteSynchronous) {
         let path = std::env::temp_dir().join(format!(
             "depot-group-commit-{}.db",
             uuid::Uuid::new_v4().simple()
         ));
         let url = format!("sqlite://{}", path.display());
-        let db = Db::connect(&url, &PoolConfig::default()).await.unwrap();
+        let config = PoolConfig {
+            sqlite_synchronous: synchronous,
+            ..PoolConfig::default()
+        };
+        let db = Db::connect(&url, &config).await.unwrap();
         query("CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT NOT NULL)")
             .execute(db.writer())
             .await

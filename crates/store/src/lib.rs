@@ -122,6 +122,8 @@ pub struct PoolConfig {
     pub postgres_max_connections: u32,
     /// How many idle SQLite reader connections are kept open.
     pub sqlite_readers: u32,
+    /// When a SQLite commit counts as done.
+    pub sqlite_synchronous: SqliteSynchronous,
 }
 
 impl Default for PoolConfig {
@@ -129,6 +131,38 @@ impl Default for PoolConfig {
         PoolConfig {
             postgres_max_connections: 24,
             sqlite_readers: 8,
+            sqlite_synchronous: SqliteSynchronous::Full,
+        }
+    }
+}
+
+/// When a SQLite commit counts as done (the database runs in WAL mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSynchronous {
+    /// SQLite's `synchronous = FULL`: each group commit's `COMMIT` fsyncs the log before
+    /// the change becomes visible, so no request, not even a read, ever sees a change that
+    /// a power loss could take back. The writer waits for the disk once per group.
+    #[default]
+    Full,
+    /// Every answered change is on disk, as with `Full`, but the group's fsync runs while
+    /// the next group already works: other requests may read a change a moment (one fsync)
+    /// before it is on disk, and a power loss in that moment loses it although nobody was
+    /// told it was done.
+    Answered,
+    /// SQLite's `synchronous = NORMAL`: commits reach the operating system, not the disk.
+    /// They survive a crash of the process, but a power loss or an OS crash may lose the
+    /// last ones (never corrupting the file). No fsync per commit.
+    Normal,
+}
+
+impl std::str::FromStr for SqliteSynchronous {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "full" => Ok(SqliteSynchronous::Full),
+            "answered" => Ok(SqliteSynchronous::Answered),
+            "normal" => Ok(SqliteSynchronous::Normal),
+            other => Err(format!("{other:?}: expected full, answered or normal")),
         }
     }
 }
@@ -139,7 +173,11 @@ impl Db {
         let engine = if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.trim_start_matches("//");
             let path = path.split('?').next().unwrap_or(path);
-            Engine::Sqlite(Sqlite::open(path.into(), config.sqlite_readers as usize)?)
+            Engine::Sqlite(Sqlite::open(
+                path.into(),
+                config.sqlite_readers as usize,
+                config.sqlite_synchronous,
+            )?)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Engine::Postgres(
                 PgPoolOptions::new()
