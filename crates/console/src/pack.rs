@@ -1,6 +1,7 @@
 //! `/console/warehouses/{code}/pack` (SPEC §11 "Pack station"): scan a PICKED shipment's
 //! tracking code, then each unit's barcode — a wrong product or an extra unit is refused on
-//! screen — then its weight → PACKED, and print the shipping label. The box's state travels
+//! screen — then its weight → PACKED, print the shipping label and attach the packing video
+//! (also offered when a PACKED parcel is scanned again). The box's state travels
 //! in the form (the scans so far), and every scan is checked again by the operator API's
 //! command, which alone decides. Keyboard-wedge friendly: the next field has the focus and
 //! Enter submits.
