@@ -666,3 +666,161 @@ async fn carrier_updates_move_parcels_row_by_row_and_answer_intercepts() {
     .await
     .expect(404);
 }
+
+/// The pack station over HTTP: a bad weight changes nothing; the weighed box → PACKED with
+/// its grams, printed on the label and the manifest (the merchant's detail keeps its shape);
+/// then the packing video goes through the media command and shows in the shipment's media.
+#[tokio::test]
+async fn the_pack_station_records_the_weight_and_attaches_the_packing_video() {
+    let app = spawn_app().await;
+    app.warehouse(WH).await;
+    app.warehouse(OTHER_WH).await;
+    let m = app.merchant().await;
+    let created = send(app.api(&m, Method::POST, "/products/create").json(&json!({
+        "sku": "BOX-A", "name": "Hộp A", "product_barcodes": ["8930000000017"],
+        "weight": 0.5, "length": 10, "width": 10, "height": 5
+    })))
+    .await;
+    let a = created.expect_ok(201)["oasin"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    send(
+        app.api(&m, Method::PUT, &format!("/products/{a}/assign"))
+            .json(&json!({ "warehouse_code": WH })),
+    )
+    .await
+    .expect_ok(200);
+    app.adjust(&m, WH, &a, 10).await.expect_ok(200);
+    let code = app.shipment(&m, "PACK-1", WH, &[(&a, 2)]).await;
+    send(
+        app.ops(Method::POST, "/waves")
+            .json(&json!({ "warehouse_code": WH, "tracking_codes": [&code] })),
+    )
+    .await
+    .expect_ok(201);
+    app.walk(&code, &["PICKED"]).await;
+    let mut floor = signed_in(&app, "floor@depot.vn", OperatorRole::Floor, &[WH]).await;
+    let pack = format!("/console/warehouses/{WH}/pack");
+    let db = &app.db;
+    let weight = move || async move {
+        depot_store::sql::query_scalar::<Option<i64>>(
+            "SELECT packed_weight_grams FROM shipments WHERE merchant_tracking_code_reference = 'PACK-1'",
+        )
+        .fetch_one(db.reader())
+        .await
+        .unwrap()
+    };
+
+    // Weights out of range (0, under a gram once rounded, over 1000 kg, not a number).
+    for bad in ["0", "0,0001", "1000.5", "nặng"] {
+        floor
+            .post(
+                &format!("{pack}/done"),
+                &[
+                    ("tracking_code", code.as_str()),
+                    ("scanned", "8930000000017"),
+                    ("scanned", "8930000000017"),
+                    ("weight", bad),
+                ],
+            )
+            .await
+            .expect(200)
+            .contains("id=\"floor-error\"");
+    }
+    assert_eq!(weight().await, None);
+    floor
+        .post(
+            &format!("{pack}/done"),
+            &[
+                ("tracking_code", code.as_str()),
+                ("scanned", "8930000000017"),
+                ("scanned", "8930000000017"),
+                ("weight", "1,25"),
+            ],
+        )
+        .await
+        .expect_redirect(&format!("{pack}?packed={code}"));
+    assert_eq!(weight().await, Some(1250));
+    // A packed parcel opens on its packing-video form.
+    floor
+        .get(&format!("{pack}?tracking_code={code}"))
+        .await
+        .expect(200)
+        .contains(&format!("{pack}/{code}/media?csrf="));
+    let detail = send(app.api(&m, Method::GET, &format!("/shipments/{code}/detail"))).await;
+    let detail = detail.expect_ok(200).clone();
+    assert_eq!(
+        detail["status_info"]["value"].as_i64(),
+        Some(220),
+        "{detail}"
+    );
+    assert!(detail.get("packed_weight_grams").is_none(), "{detail}");
+
+    // The label and the manifest print the weight.
+    let label = crate::floor_waves::pdf(&app, &format!("/shipments/{code}/label")).await;
+    let text = depot_documents::inspect::page_texts(&label).concat();
+    assert!(text.contains("1,25 kg"), "{text}");
+    let manifest = send(
+        app.ops(Method::POST, "/manifests")
+            .json(&json!({ "warehouse_code": WH, "courier_name": "GHN" })),
+    )
+    .await;
+    let id = manifest.expect_ok(201)["manifest_id"].as_i64().unwrap();
+    send(
+        app.ops(Method::POST, &format!("/manifests/{id}/parcels"))
+            .json(&json!({ "tracking_codes": [&code] })),
+    )
+    .await
+    .expect_ok(200);
+    let doc = crate::floor_waves::pdf(&app, &format!("/manifests/{id}/document")).await;
+    let text = depot_documents::inspect::page_texts(&doc).concat();
+    assert!(text.contains("1,25 kg"), "{text}");
+
+    // The video goes through the media command and is the shipment's media.
+    let mut mp4 = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2".to_vec();
+    mp4.extend((0..4000u32).map(|i| (i % 251) as u8));
+    let size = mp4.len() as i64;
+    floor
+        .post_typed_file(
+            &format!("{pack}/{code}/media"),
+            "file",
+            "packing.mp4",
+            "video/mp4",
+            mp4.clone(),
+        )
+        .await
+        .expect_redirect(&format!("{pack}?packed={code}"));
+    floor
+        .get(&format!("{pack}?packed={code}"))
+        .await
+        .expect(200);
+    floor
+        .post_typed_file(
+            &format!("{pack}/{code}/media"),
+            "file",
+            "notes.txt",
+            "text/plain",
+            b"not a video".to_vec(),
+        )
+        .await
+        .expect(422);
+    // Another warehouse's operator cannot attach to it.
+    let mut other = signed_in(&app, "other@depot.vn", OperatorRole::Floor, &[OTHER_WH]).await;
+    other
+        .post_typed_file(
+            &format!("/console/warehouses/{OTHER_WH}/pack/{code}/media"),
+            "file",
+            "packing.mp4",
+            "video/mp4",
+            mp4,
+        )
+        .await
+        .expect(404);
+    let list = send(app.api(&m, Method::GET, &format!("/shipments/{code}/media"))).await;
+    let media = list.expect_ok(200).clone();
+    assert_eq!(media.as_array().map(Vec::len), Some(1), "{media}");
+    assert_eq!(media[0]["kind"], "PACKING");
+    assert_eq!(media[0]["content_type"], "video/mp4");
+    assert_eq!(media[0]["size"].as_i64(), Some(size));
+}

@@ -126,6 +126,11 @@ pub fn routes() -> axum::Router<depot_api::AppState> {
         .route(&format!("{W}/pack"), get(crate::pack::pack_page))
         .route(&format!("{W}/pack/scan"), post(crate::pack::scan))
         .route(&format!("{W}/pack/done"), post(crate::pack::done))
+        // The media command bounds the upload itself (`--media-limit-bytes`).
+        .route(
+            &format!("{W}/pack/{{tracking_code}}/media"),
+            post(crate::pack::attach).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route(
             &format!("{W}/shipments/{{tracking_code}}/label"),
             get(crate::pack::label),

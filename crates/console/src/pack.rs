@@ -1,6 +1,7 @@
 //! `/console/warehouses/{code}/pack` (SPEC §11 "Pack station"): scan a PICKED shipment's
 //! tracking code, then each unit's barcode — a wrong product or an extra unit is refused on
-//! screen — then its weight → PACKED, and print the shipping label. The box's state travels
+//! screen — then its weight → PACKED, print the shipping label and attach the packing video
+//! (also offered when a PACKED parcel is scanned again). The box's state travels
 //! in the form (the scans so far), and every scan is checked again by the operator API's
 //! command, which alone decides. Keyboard-wedge friendly: the next field has the focus and
 //! Enter submits.
@@ -8,12 +9,16 @@
 use crate::auth::ConsoleOperator;
 use crate::floor_tabs::{refusal, tabs, FloorTexts, Tab};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use depot_api::ops::commands::{self, PackBox};
+use depot_api::ops::media::attach_shipment_media;
 use depot_api::AppState;
+use depot_domain::status::ShipmentStatus;
 use depot_domain::ErrorCode;
-use depot_web::{render, texts, Flash, Form, PageCtx, PageResult};
+use depot_web::{render_with_status, texts, Flash, Form, PageCtx, PageResult};
 use serde::Deserialize;
 
 texts! {
@@ -34,6 +39,10 @@ texts! {
         label: "In nhãn vận chuyển (PDF)", "Print the shipping label (PDF)";
         complete: "Đã quét đủ: nhập khối lượng rồi xác nhận.", "Every unit scanned: enter the weight and confirm.";
         start_over: "Mở vận đơn khác", "Another shipment";
+        video: "Video đóng gói", "Packing video";
+        video_hint: "MP4, WebM, QuickTime, hoặc ảnh JPEG/PNG.", "MP4, WebM, QuickTime, or a JPEG/PNG photo.";
+        attach: "Đính kèm video", "Attach video";
+        attached: "Đã đính kèm tệp", "File attached:";
     }
 }
 
@@ -72,6 +81,15 @@ struct Station {
 }
 
 fn show(op: ConsoleOperator, code: String, s: Station) -> PageResult<Response> {
+    show_with(op, code, s, StatusCode::OK)
+}
+
+fn show_with(
+    op: ConsoleOperator,
+    code: String,
+    s: Station,
+    status: StatusCode,
+) -> PageResult<Response> {
     let lang = op.ctx.lang;
     let mut lines = Vec::new();
     let mut complete = false;
@@ -96,23 +114,26 @@ fn show(op: ConsoleOperator, code: String, s: Station) -> PageResult<Response> {
             });
         }
     }
-    Ok(render(&PackPage {
-        t: PackTexts::get(lang),
-        ft: FloorTexts::get(lang),
-        tabs: tabs(&code, lang, "pack"),
-        code,
-        tracking_code: if s.open.is_some() {
-            s.tracking_code
-        } else {
-            String::new()
+    Ok(render_with_status(
+        status,
+        &PackPage {
+            t: PackTexts::get(lang),
+            ft: FloorTexts::get(lang),
+            tabs: tabs(&code, lang, "pack"),
+            code,
+            tracking_code: if s.open.is_some() {
+                s.tracking_code
+            } else {
+                String::new()
+            },
+            lines,
+            scanned: s.scanned,
+            complete,
+            error: s.error,
+            packed: s.packed,
+            ctx: op.ctx,
         },
-        lines,
-        scanned: s.scanned,
-        complete,
-        error: s.error,
-        packed: s.packed,
-        ctx: op.ctx,
-    })
+    )
     .into_response())
 }
 
@@ -140,6 +161,14 @@ pub async fn pack_page(
     {
         match commands::pack_box(&state, op.ctx.lang, &code, &tracking).await {
             Ok(b) => station.open = Some(b),
+            // A packed parcel opens on its label and packing-video form.
+            Err(_)
+                if commands::warehouse_shipment(&state, &code, &tracking)
+                    .await
+                    .is_ok_and(|s| s.status == ShipmentStatus::Packed) =>
+            {
+                station.packed = Some(tracking.clone());
+            }
             Err(e) if e.code.http_status() < 500 => {
                 station.error = Some(format!("{tracking}: {}", refusal(&e, &op)))
             }
@@ -296,4 +325,50 @@ pub async fn label(
     Ok(commands::shipping_label(&state, &tracking, op.ctx.lang)
         .await?
         .into_response())
+}
+
+/// Attaches the packing video (or a photo) with the operator API's media command.
+pub async fn attach(
+    State(state): State<AppState>,
+    op: ConsoleOperator,
+    Path((code, tracking)): Path<(String, String)>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> PageResult<Response> {
+    op.warehouse(&code)?;
+    let lang = op.ctx.lang;
+    match attach_shipment_media(&state, &tracking, Some(&code), &headers, multipart).await {
+        Ok(media) => {
+            let t = PackTexts::get(lang);
+            op.session
+                .flash(Flash::success(format!(
+                    "{} {} ({} bytes)",
+                    t.attached, media.content_type, media.size
+                )))
+                .await?;
+            Ok(Redirect::to(&format!(
+                "/console/warehouses/{code}/pack?packed={tracking}"
+            ))
+            .into_response())
+        }
+        Err(e) if e.code.http_status() < 500 => {
+            let status = StatusCode::from_u16(e.code.http_status())
+                .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            if e.code == ErrorCode::ShipmentNotFound {
+                return Err(depot_web::PageError::NotFound);
+            }
+            let error = Some(refusal(&e, &op));
+            show_with(
+                op,
+                code,
+                Station {
+                    error,
+                    packed: Some(tracking),
+                    ..Station::default()
+                },
+                status,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
 }

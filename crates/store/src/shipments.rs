@@ -134,6 +134,8 @@ pub struct Shipment {
     pub allocated_time: Option<i64>,
     pub picked_time: Option<i64>,
     pub packed_time: Option<i64>,
+    /// The weight the pack station recorded, in grams (not part of the merchant's view).
+    pub packed_weight_grams: Option<i64>,
     pub handover_time: Option<i64>,
     pub delivered_time: Option<i64>,
     pub cancelled_time: Option<i64>,
@@ -376,6 +378,7 @@ fn shipment_from_row(r: &Row) -> Result<Shipment, crate::StoreError> {
         allocated_time: r.try_get("allocated_time")?,
         picked_time: r.try_get("picked_time")?,
         packed_time: r.try_get("packed_time")?,
+        packed_weight_grams: r.try_get("packed_weight_grams")?,
         handover_time: r.try_get("handover_time")?,
         delivered_time: r.try_get("delivered_time")?,
         cancelled_time: r.try_get("cancelled_time")?,
@@ -1227,6 +1230,50 @@ impl Db {
         };
         let moved = move_locked(&mut tx, backend, &shipment, to, courier, note, actor, now).await?;
         if moved.is_ok() {
+            tx.commit().await?;
+        }
+        Ok(moved)
+    }
+
+    /// The pack station's move: → PACKED and the weighed grams, in one transaction, so a
+    /// packed parcel always has the weight it was packed with.
+    pub async fn pack_shipment(
+        &self,
+        tracking_code: &str,
+        weight_grams: i64,
+        note: Option<&str>,
+        actor: &str,
+        now: i64,
+    ) -> Result<Result<Shipment, TransitionError>> {
+        let Some(id) = CodeKind::Shipment.parse(tracking_code) else {
+            return Ok(Err(TransitionError::NotFound));
+        };
+        let backend = self.backend();
+        let mut tx = self.begin().await?;
+        let mut f = Filter::new();
+        f.int("s.id = ?", id);
+        let Some(shipment) = lock_shipment(&mut tx, backend, &f).await? else {
+            return Ok(Err(TransitionError::NotFound));
+        };
+        let to = ShipmentStatus::Packed;
+        let mut moved = move_locked(
+            &mut tx,
+            backend,
+            &shipment,
+            to,
+            (None, None),
+            note,
+            actor,
+            now,
+        )
+        .await?;
+        if let Ok(s) = &mut moved {
+            crate::sql::query("UPDATE shipments SET packed_weight_grams = $2 WHERE id = $1")
+                .bind(id)
+                .bind(weight_grams)
+                .execute(&mut *tx)
+                .await?;
+            s.packed_weight_grams = Some(weight_grams);
             tx.commit().await?;
         }
         Ok(moved)

@@ -139,6 +139,9 @@ test("release, pick, pack and hand over at the console, scanner-style", async ()
     const label = await page.request.get(`${BASE}${labelHref}`);
     assert.equal(label.status(), 200);
     assert.equal(label.headers()["content-type"], "application/pdf");
+    // The packing video's form comes with the label.
+    await page.locator("#video-form #video-file").waitFor();
+    await expectAccessible(page, "pack station after packing");
     const packed = await statusOf(key, one);
     assert.equal(packed.status_info.value, 220);
     assert.ok(packed.history.some((h) => h.actor === `console:${email}` && h.note === "weight 0.8 kg"));

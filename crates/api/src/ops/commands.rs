@@ -334,6 +334,7 @@ pub async fn shipping_label(state: &AppState, tracking_code: &str, lang: Lang) -
         cod_amount_minor: s.cod_amount_minor,
         item_count: open_units(&s),
         packed_time: s.packed_time,
+        weight: s.packed_weight_grams.map(kg),
         note: s.note.clone(),
         ..ShippingLabel::default()
     };
@@ -426,7 +427,7 @@ pub async fn manifest_document(state: &AppState, manifest_id: i64, lang: Lang) -
                 merchant_reference: s.merchant_tracking_code_reference.clone(),
                 courier_tracking_code: s.courier_tracking_code.clone(),
                 item_count: open_units(s),
-                weight: None,
+                weight: s.packed_weight_grams.map(kg),
             })
             .collect(),
         ..ManifestDoc::default()
@@ -435,6 +436,11 @@ pub async fn manifest_document(state: &AppState, manifest_id: i64, lang: Lang) -
         file_name: format!("manifest-{}.pdf", sheet.manifest.id),
         bytes: rendered("a manifest", manifest_pdf(&doc, lang))?,
     })
+}
+
+/// Grams as the documents' kg.
+fn kg(grams: i64) -> f64 {
+    grams as f64 / 1000.0
 }
 
 /// A PDF as served: shown in place (it is printed from the browser), never cached by others.
@@ -600,8 +606,20 @@ pub async fn pack_box(
 /// The heaviest parcel the pack station takes, in kg.
 pub const MAX_WEIGHT_KG: f64 = 1000.0;
 
+/// A weight in kg as whole grams: above 0 (at least 1 g once rounded) and at most
+/// [`MAX_WEIGHT_KG`]; anything else (not a number, infinite, out of range) is `None`.
+pub fn weight_grams(weight_kg: f64) -> Option<i64> {
+    if !(weight_kg.is_finite() && weight_kg > 0.0 && weight_kg <= MAX_WEIGHT_KG) {
+        return None;
+    }
+    // In range, so the product is at most 1,000,000 and the cast cannot overflow.
+    let grams = (weight_kg * 1000.0).round() as i64;
+    (1..=1_000_000).contains(&grams).then_some(grams)
+}
+
 /// Packs a PICKED shipment once every unit was scanned (a wrong product or an extra unit is
-/// refused, so is a box with units missing) and weighed: → PACKED, the weight in the history.
+/// refused, so is a box with units missing) and weighed: → PACKED with its weight in grams
+/// (for the label and the manifest), and the weight in the history.
 pub async fn pack(
     state: &AppState,
     actor: &str,
@@ -611,12 +629,12 @@ pub async fn pack(
     barcodes: &[String],
     weight_kg: f64,
 ) -> ApiResult<Shipment> {
-    if !(weight_kg.is_finite() && weight_kg > 0.0 && weight_kg <= MAX_WEIGHT_KG) {
+    let Some(grams) = weight_grams(weight_kg) else {
         return Err(ApiError::invalid_field(
             "weight",
-            format!("must be a weight in kg above 0 and at most {MAX_WEIGHT_KG}"),
+            format!("must be a weight in kg from 0.001 to {MAX_WEIGHT_KG}"),
         ));
-    }
+    };
     let b = pack_box(state, lang, warehouse_code, tracking_code).await?;
     let scanned = b.replay(barcodes).map_err(|(i, code)| {
         ApiError::new(code).with_detail(json!({ "barcode": barcodes[i], "position": i }))
@@ -625,14 +643,23 @@ pub async fn pack(
         return Err(ApiError::new(ErrorCode::PackIncomplete));
     }
     let note = format!("weight {weight_kg} kg");
-    floor_move(
-        state,
-        actor,
-        lang,
-        warehouse_code,
-        tracking_code,
-        ShipmentStatus::Packed,
-        Some(&note),
-    )
-    .await
+    let s = &b.shipment;
+    match state
+        .db
+        .pack_shipment(&s.tracking_code(), grams, Some(&note), actor, state.now())
+        .await?
+    {
+        Ok(moved) => Ok(moved),
+        Err(depot_store::shipments::TransitionError::NotAllowed(current)) => {
+            let mut now = s.clone();
+            now.status = current;
+            Err(refused_move(&now, lang, ShipmentStatus::Packed))
+        }
+        Err(depot_store::shipments::TransitionError::NotFound) => {
+            Err(ApiError::new(ErrorCode::ShipmentNotFound))
+        }
+        Err(depot_store::shipments::TransitionError::InsufficientStock) => {
+            Err(ApiError::new(ErrorCode::InsufficientStock))
+        }
+    }
 }

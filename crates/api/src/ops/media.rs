@@ -70,12 +70,35 @@ pub async fn upload_shipment_media(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Created<MediaObject>> {
+    attach_shipment_media(&state, &code, None, &headers, multipart)
+        .await
+        .map(Created)
+}
+
+/// The shipment media command the API and the console's pack station share. With
+/// `warehouse`, a shipment of another warehouse is not found.
+pub async fn attach_shipment_media(
+    state: &AppState,
+    code: &str,
+    warehouse: Option<&str>,
+    headers: &HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<MediaObject> {
+    let not_found = || ApiError::new(ErrorCode::ShipmentNotFound);
+    if let Some(w) = warehouse {
+        let found = state.db.floor_shipment(code).await?;
+        if found.is_none_or(|s| s.warehouse_code != w) {
+            return Err(not_found());
+        }
+    }
     let owner = state
         .db
-        .media_shipment_owner(&code)
+        .media_shipment_owner(code)
         .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::ShipmentNotFound))?;
-    upload(&state, owner, MediaKind::Packing, &headers, multipart).await
+        .ok_or_else(not_found)?;
+    upload(state, owner, MediaKind::Packing, headers, multipart)
+        .await
+        .map(|c| c.0)
 }
 
 /// Upload evidence media for a return shipment (the inspection video by default), as for a
