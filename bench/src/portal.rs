@@ -140,6 +140,6 @@ pub async fn portal_dashboard(ctx: &Ctx) -> anyhow::Result<Ran> {
     Ok(done(
         m,
         "req",
-        "7 days by day and status (the window's index entries), waiting, low stock",
+        "7 days by day and status (the window's day counts), waiting, low stock",
     ))
 }

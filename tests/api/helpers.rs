@@ -510,5 +510,24 @@ impl TestApp {
         .await
         .unwrap();
         assert_eq!(uncounted, 0, "shipments in a status with no count");
+        // The dashboard's per-day counts (UTC+7 days) are exactly the shipments grouped.
+        let real: Vec<(i64, i64, i64, i64)> = depot_store::sql::query_as(
+            "SELECT business_id, (created_time + 25200) / 86400, status, COUNT(*) FROM shipments \
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        )
+        .fetch_all(self.db.reader())
+        .await
+        .unwrap();
+        let counted: Vec<(i64, i64, i64, i64)> = depot_store::sql::query_as(
+            "SELECT business_id, day, status, CAST(SUM(n) AS BIGINT) FROM shipment_day_counts \
+             GROUP BY 1, 2, 3 HAVING SUM(n) <> 0 ORDER BY 1, 2, 3",
+        )
+        .fetch_all(self.db.reader())
+        .await
+        .unwrap();
+        assert_eq!(
+            counted, real,
+            "day counts (business, day, status, n) against the shipments"
+        );
     }
 }

@@ -3,9 +3,9 @@
 //! of the same numbers), the shipments waiting for stock and the products under their
 //! `min_stock_warning`.
 //!
-//! Every number is a store read that stays cheap with millions of shipments: the per-day
-//! counts walk only the window's index entries (and are reused for a minute), the totals sum
-//! the trigger-kept counts, and the waiting list is the list command's first page.
+//! Every number is a store read that stays cheap with millions of shipments and is live on
+//! every view: the per-day counts (and so today's and the week's totals) sum the window's
+//! trigger-kept day counts, and the waiting list is the list command's first page.
 
 use crate::auth::OmsUser;
 use crate::shipments::{status_badge, ShipmentTexts, PAGE_SIZE};
@@ -16,16 +16,14 @@ use depot_api::AppState;
 use depot_domain::status::ShipmentStatus;
 use depot_domain::Lang;
 use depot_store::list::TimeRange;
-use depot_store::overview::{DayCount, LowStock};
+use depot_store::overview::{LowStock, DAY_OFFSET};
 use depot_web::time_fmt::datetime;
 use depot_web::{render, texts, PageCtx, PageResult};
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 const DAYS: i64 = 7;
 const DAY: i64 = 86_400;
-/// Vietnam time (the pages' clock): UTC+7.
-const OFFSET: i64 = 7 * 3600;
+/// Vietnam time (the pages' clock): UTC+7, the days the store's per-day counts are kept in.
+const OFFSET: i64 = DAY_OFFSET;
 const WAITING_LISTED: i64 = 5;
 const LOW_LISTED: i64 = 10;
 
@@ -184,46 +182,6 @@ fn by_status(counts: &[(i64, i64)], lang: Lang) -> Vec<StatusCount> {
         .collect()
 }
 
-/// How long a business's per-day counts are reused. Counting reads one index entry per
-/// shipment of the week (hundreds of thousands for a busy business), so a dashboard opened by
-/// many people, or reloaded, counts once a minute rather than on every view; the waiting list,
-/// low stock and every other page stay live.
-const COUNTS_SECONDS: i64 = 60;
-/// Businesses whose counts are kept at once (the oldest entries go first).
-const COUNTS_KEPT: usize = 10_000;
-
-type Counts = (i64, i64, Vec<DayCount>);
-static DAY_COUNTS: Mutex<BTreeMap<i64, Counts>> = Mutex::new(BTreeMap::new());
-
-/// The window's counts: (window start, when counted, counts) per business.
-async fn day_counts(
-    state: &AppState,
-    business_id: i64,
-    from: i64,
-    now: i64,
-) -> PageResult<Vec<DayCount>> {
-    let fresh =
-        |(start, at, _): &Counts| *start == from && (0..COUNTS_SECONDS).contains(&(now - at));
-    if let Some(kept) = DAY_COUNTS.lock().ok().and_then(|m| {
-        m.get(&business_id)
-            .filter(|c| fresh(c))
-            .map(|c| c.2.clone())
-    }) {
-        return Ok(kept);
-    }
-    let counts = state.db.shipments_per_day(business_id, from, DAYS).await?;
-    if let Ok(mut kept) = DAY_COUNTS.lock() {
-        if kept.len() >= COUNTS_KEPT {
-            let oldest = kept.iter().min_by_key(|(_, c)| c.1).map(|(id, _)| *id);
-            if let Some(id) = oldest {
-                kept.remove(&id);
-            }
-        }
-        kept.insert(business_id, (from, now, counts.clone()));
-    }
-    Ok(counts)
-}
-
 pub async fn show(state: &AppState, user: OmsUser) -> PageResult {
     let user = user.0;
     let lang = user.ctx.lang;
@@ -232,7 +190,7 @@ pub async fn show(state: &AppState, user: OmsUser) -> PageResult {
     let now = state.now();
     let today_start = (now + OFFSET).div_euclid(DAY) * DAY - OFFSET;
     let from = today_start - (DAYS - 1) * DAY;
-    let counts = day_counts(state, business_id, from, now).await?;
+    let counts = state.db.shipments_per_day(business_id, from, DAYS).await?;
 
     let today_counts: Vec<(i64, i64)> = counts
         .iter()

@@ -29,13 +29,13 @@ macro_rules! migrations {
 const SQLITE: &[Migration] = migrations!("sqlite":
     "0001_foundation", "0002_address", "0003_events", "0004_products_stock", "0005_files",
     "0006_webhooks", "0007_shipments", "0008_purchase_orders_returns", "0009_shipment_counts",
-    "0020_intercepts", "0030_reports", "0040_media", "0050_web_accounts", "0060_floor", "0061_pack_weight", "0065_business_support", "0070_coordination",
+    "0011_shipment_day_counts", "0020_intercepts", "0030_reports", "0040_media", "0050_web_accounts", "0060_floor", "0061_pack_weight", "0065_business_support", "0070_coordination",
 );
 
 const POSTGRES: &[Migration] = migrations!("postgres":
     "0001_foundation", "0002_address", "0003_events", "0004_products_stock", "0005_files",
     "0006_webhooks", "0007_shipments", "0008_purchase_orders_returns", "0009_shipment_counts",
-    "0010_shipment_count_deltas", "0020_intercepts", "0030_reports", "0040_media", "0050_web_accounts", "0060_floor", "0061_pack_weight", "0065_business_support", "0070_coordination",
+    "0010_shipment_count_deltas", "0011_shipment_day_counts", "0020_intercepts", "0030_reports", "0040_media", "0050_web_accounts", "0060_floor", "0061_pack_weight", "0065_business_support", "0070_coordination",
 );
 
 /// Applies every migration not yet recorded. Concurrent starts are safe: SQLite's writer and

@@ -1,12 +1,16 @@
 //! The portal dashboard's reads (SPEC §10): shipments per day by status, totals per status and
 //! products under their `min_stock_warning`. Each stays cheap with millions of shipments: the
-//! totals sum the trigger-kept `shipment_counts` rows, and the per-day counts read only the
-//! window's entries of the `(business_id, status, created_time)` index (no table rows).
+//! totals sum the trigger-kept `shipment_counts` rows, and the per-day counts sum the
+//! trigger-kept `shipment_day_counts` rows of the window (a few per day).
 
 use crate::{Db, Result};
 use depot_domain::codes::CodeKind;
-use depot_domain::status::ShipmentStatus;
 use depot_domain::stock::SELLABLE;
+
+/// The offset from UTC of the days `shipment_day_counts` counts in: the pages' clock (UTC+7).
+/// Migration 0011's triggers write `(created_time + 25200) / 86400`.
+pub const DAY_OFFSET: i64 = 7 * 3600;
+const DAY: i64 = 86_400;
 
 /// Shipments created on one day of a window that are now in one status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,35 +46,34 @@ impl Db {
         Ok(rows)
     }
 
-    /// Shipments created in `days` days from `from` (Unix seconds, a day's first second),
-    /// by day and by their current status.
+    /// Shipments created in `days` days from `from` (Unix seconds, a day's first second in
+    /// UTC+7), by day and by their current status, from the per-day counts the triggers keep
+    /// (migration 0011): a few rows per day, however many shipments the days hold.
     pub async fn shipments_per_day(
         &self,
         business_id: i64,
         from: i64,
         days: i64,
     ) -> Result<Vec<DayCount>> {
-        let until = from.saturating_add(days.saturating_mul(86_400));
-        // Naming every status lets both planners walk the status index, one range per status.
-        let statuses: Vec<String> = ShipmentStatus::ALL
-            .iter()
-            .map(|s| s.value().to_string())
-            .collect();
-        let sql = format!(
-            "SELECT status, CAST((created_time - $2) / 86400 AS BIGINT) AS day, COUNT(*) AS n \
-             FROM shipments WHERE business_id = $1 AND status IN ({}) \
-             AND created_time >= $2 AND created_time < $3 GROUP BY 1, 2",
-            statuses.join(", ")
-        );
-        let rows: Vec<(i64, i64, i64)> = crate::sql::query_as(&sql)
-            .bind(business_id)
-            .bind(from)
-            .bind(until)
-            .fetch_all(self.reader())
-            .await?;
+        let first = from.saturating_add(DAY_OFFSET).div_euclid(DAY);
+        let until = first.saturating_add(days.max(0));
+        let rows: Vec<(i64, i64, i64)> = crate::sql::query_as(
+            "SELECT status, day, CAST(SUM(n) AS BIGINT) FROM shipment_day_counts \
+             WHERE business_id = $1 AND day >= $2 AND day < $3 \
+             GROUP BY day, status HAVING SUM(n) <> 0",
+        )
+        .bind(business_id)
+        .bind(first)
+        .bind(until)
+        .fetch_all(self.reader())
+        .await?;
         let mut counts: Vec<DayCount> = rows
             .into_iter()
-            .map(|(status, day, n)| DayCount { day, status, n })
+            .map(|(status, day, n)| DayCount {
+                day: day - first,
+                status,
+                n,
+            })
             .collect();
         counts.sort_by_key(|c| (c.day, c.status));
         Ok(counts)

@@ -1072,10 +1072,10 @@ impl Db {
         Ok((rows, total))
     }
 
-    /// Folds the count rows that PostgreSQL's triggers append (migration 0010) into one row
-    /// per business and status, so that a list's total stays a short sum. Safe beside
-    /// writers (they only insert) and beside another server folding (each row is deleted,
-    /// and so summed, once). SQLite's triggers update their rows in place: nothing to fold.
+    /// Folds the count rows that PostgreSQL's triggers append (migrations 0010 and 0011) into
+    /// one row per business and status (and per business, day and status), so that a list's
+    /// total and the dashboard's days stay short sums. Safe beside writers (they only insert)
+    /// and beside another server folding (each row is deleted, and so summed, once). SQLite's triggers update their rows in place: nothing to fold.
     pub async fn fold_shipment_counts(&self) -> Result<()> {
         if self.backend() != Backend::Postgres {
             return Ok(());
@@ -1089,6 +1089,20 @@ impl Db {
              INSERT INTO shipment_counts (business_id, status, n) \
              SELECT business_id, status, SUM(n) FROM folded \
              GROUP BY business_id, status HAVING SUM(n) <> 0",
+        )
+        .execute(self.writer())
+        .await?;
+        // The per-day counts (migration 0011) the same way, but only the keys that have new
+        // rows (`delta`), found by their own index: the folded rows of past days stay put.
+        crate::sql::query(
+            "WITH folded AS ( \
+                 DELETE FROM shipment_day_counts WHERE (business_id, day, status) IN ( \
+                     SELECT DISTINCT business_id, day, status FROM shipment_day_counts \
+                     WHERE delta) \
+                 RETURNING business_id, day, status, n) \
+             INSERT INTO shipment_day_counts (business_id, day, status, n, delta) \
+             SELECT business_id, day, status, SUM(n), FALSE FROM folded \
+             GROUP BY business_id, day, status HAVING SUM(n) <> 0",
         )
         .execute(self.writer())
         .await?;
