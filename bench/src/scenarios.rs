@@ -6,7 +6,7 @@ use crate::context::{done, mix, Ctx, Measured, Ran};
 use crate::http::{self, Api, Reply};
 use crate::load::{self, Load, OpResult, Outcome};
 use crate::server::{reset_peak, Cpu, Memory, RssSampler};
-use crate::setup::{PoolItem, WAREHOUSE};
+use crate::setup::{create_body, PoolItem, WAREHOUSE};
 use depot_domain::codes::CodeKind;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -98,23 +98,6 @@ async fn healthz(ctx: &Ctx) -> anyhow::Result<Ran> {
         })
         .await;
     Ok(done(m, "req", "plain HTTP, no database"))
-}
-
-/// The create body every create scenario sends: one line, a receiver, COD.
-pub fn create_body(reference: &str, oasin: &str) -> Value {
-    json!({
-        "warehouse_code": WAREHOUSE,
-        "platform": "shopee",
-        "merchant_tracking_code_reference": reference,
-        "courier_name": "GHN",
-        "items": [{"oasin": oasin, "product_quantity": 1}],
-        "receiver": {
-            "name": "Nguyễn Văn A", "phone": "0901234567", "address": "12 Phố Huế",
-            "province_code": "01", "district_code": "001", "ward_code": "00001"
-        },
-        "cod_amount": 150000,
-        "note": "benchmark"
-    })
 }
 
 async fn create(ctx: &Ctx) -> anyhow::Result<Ran> {

@@ -302,7 +302,7 @@ pub async fn shipments_over_api(
     let out = crate::load::run(load, move |i| {
         let (client, base, key, oasins) =
             (client.clone(), base.clone(), key.clone(), oasins.clone());
-        let body = crate::scenarios::create_body(
+        let body = create_body(
             &format!("{tag}-seed-{i}"),
             &oasins[i as usize % oasins.len()],
         );
@@ -705,4 +705,21 @@ pub async fn id_range(
     .await
     .context("last shipment of the list seed")?;
     Ok((last - count as i64 + 1, last))
+}
+
+/// The create body every create scenario sends: one line, a receiver, COD.
+pub fn create_body(reference: &str, oasin: &str) -> Value {
+    json!({
+        "warehouse_code": WAREHOUSE,
+        "platform": "shopee",
+        "merchant_tracking_code_reference": reference,
+        "courier_name": "GHN",
+        "items": [{"oasin": oasin, "product_quantity": 1}],
+        "receiver": {
+            "name": "Nguyễn Văn A", "phone": "0901234567", "address": "12 Phố Huế",
+            "province_code": "01", "district_code": "001", "ward_code": "00001"
+        },
+        "cod_amount": 150000,
+        "note": "benchmark"
+    })
 }

@@ -13,7 +13,7 @@ use crate::context::{mix, Ctx, Measured, Ran};
 use crate::http::{self, Api};
 use crate::load::{Load, OpResult, Outcome};
 use crate::report::Timeline;
-use crate::scenarios::create_body;
+use crate::setup::create_body;
 use depot_domain::codes::CodeKind;
 use reqwest::Method;
 use serde_json::Value;

@@ -72,10 +72,66 @@ pub fn router() -> Router<AppState> {
             "/warehouses/{code}/carrier-updates/intercepts/{tracking_code}",
             post(carrier::answer),
         )
-        .merge(floor_tabs::routes())
+        .merge(floor_routes())
 }
 
 /// The console as `depot_web::mount` takes it.
 pub fn face() -> (Face, Router<AppState>) {
     (CONSOLE, router())
+}
+
+/// The routes of the floor's release, wave, pick, pack and manifest pages (relative to
+/// `/console`).
+fn floor_routes() -> axum::Router<depot_api::AppState> {
+    use axum::routing::{get, post};
+    const W: &str = "/warehouses/{code}";
+    axum::Router::new()
+        .route(
+            &format!("{W}/release"),
+            get(crate::release::release_page).post(crate::release::release),
+        )
+        .route(
+            &format!("{W}/waves/{{wave_id}}"),
+            get(crate::waves::wave_page),
+        )
+        .route(
+            &format!("{W}/waves/{{wave_id}}/pick-list"),
+            get(crate::waves::pick_list),
+        )
+        .route(
+            &format!("{W}/pick"),
+            get(crate::pick::pick_page).post(crate::pick::pick),
+        )
+        .route(&format!("{W}/pack"), get(crate::pack::pack_page))
+        .route(&format!("{W}/pack/scan"), post(crate::pack::scan))
+        .route(&format!("{W}/pack/done"), post(crate::pack::done))
+        // The media command bounds the upload itself (`--media-limit-bytes`).
+        .route(
+            &format!("{W}/pack/{{tracking_code}}/media"),
+            post(crate::pack::attach).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            &format!("{W}/shipments/{{tracking_code}}/label"),
+            get(crate::pack::label),
+        )
+        .route(
+            &format!("{W}/manifests"),
+            get(crate::manifests::list_page).post(crate::manifests::create),
+        )
+        .route(
+            &format!("{W}/manifests/{{manifest_id}}"),
+            get(crate::manifests::detail_page),
+        )
+        .route(
+            &format!("{W}/manifests/{{manifest_id}}/parcels"),
+            post(crate::manifests::add_parcel),
+        )
+        .route(
+            &format!("{W}/manifests/{{manifest_id}}/close"),
+            post(crate::manifests::close),
+        )
+        .route(
+            &format!("{W}/manifests/{{manifest_id}}/document"),
+            get(crate::manifests::document),
+        )
 }
