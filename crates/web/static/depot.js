@@ -56,6 +56,28 @@
     document.querySelectorAll("button[data-copy]").forEach(function (b) { b.hidden = false; });
   });
 
+  // A refused scan (an element with data-beep, e.g. a wrong unit at the pack station) also
+  // sounds a short low tone, so a worker with eyes on the parcel hears it. The page says
+  // so on <html data-beeped> (what the browser tests check); without Web Audio it is silent.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.querySelector("[data-beep]")) return;
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    try {
+      var audio = new Context();
+      var tone = audio.createOscillator();
+      var volume = audio.createGain();
+      tone.type = "square";
+      tone.frequency.value = 220;
+      volume.gain.value = 0.15;
+      tone.connect(volume);
+      volume.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.25);
+      document.documentElement.setAttribute("data-beeped", "");
+    } catch (e) { /* no sound is no reason to break the page */ }
+  });
+
   // htmx requests carry the session's form token as a header.
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');

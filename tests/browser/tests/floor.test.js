@@ -125,6 +125,8 @@ test("release, pick, pack and hand over at the console, scanner-style", async ()
     await page.locator(`[data-tracking-code="${one}"]`).waitFor();
     await scanInto(page, "BC-NOPE");
     await page.getByRole("alert").getByText("Mã vạch này không thuộc sản phẩm nào của vận đơn").waitFor();
+    // The refusal also sounds (depot.js plays a tone for an element with data-beep).
+    await page.locator("html[data-beeped]").waitFor();
     await scanInto(page, `BC-A-${tag}`);
     await scanInto(page, `BC-A-${tag}`);
     await page.getByRole("alert").getByText("Đã đủ số lượng sản phẩm này trong thùng").waitFor();
